@@ -1,0 +1,35 @@
+"""`argen` command line: one subcommand (group) per pipeline stage.
+
+Each stage registers its own Typer sub-app from its package (``argen_rl/<stage>/cli.py``);
+this file only composes them, so adding a stage never touches another stage's code.
+"""
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="argen",
+    help="ARGen-RL: generate identity-preserving expression videos for the scarce emotions of a "
+    "long-tailed facial-expression dataset, with a learned policy choosing how each is generated.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+# Stage sub-apps, in pipeline order. Each line: from argen_rl.<stage>.cli import app as <x>; app.add_typer(...)
+# stage:data
+# stage:asi
+# stage:generate
+# stage:train
+# stage:tune
+# stage:augment
+# stage:serve
+# stage:recognize
+# stage:metrics
+# stage:demo
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
