@@ -1,0 +1,1 @@
+"""Face analysis toolkit: detection, landmarks, expression classifier, AUs, frame quality."""
