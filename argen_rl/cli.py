@@ -15,7 +15,8 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 # Stage sub-apps, in pipeline order. Each line: from argen_rl.<stage>.cli import app as <x>; app.add_typer(...)
-# stage:data
+from argen_rl.data.cli import app as data_app  # noqa: E402
+app.add_typer(data_app, name="data")
 # stage:asi
 # stage:generate
 # stage:train

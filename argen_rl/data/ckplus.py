@@ -1,0 +1,85 @@
+"""CK+ reader (official layout).
+
+::
+
+    <root>/cohn-kanade-images/S005/001/S005_001_00000001.png ...   # one folder per sequence
+    <root>/Emotion/S005/001/S005_001_00000011_emotion.txt          # one float code 0..7
+    <root>/FACS/S005/001/S005_001_00000011_facs.txt                 # lines "AU intensity"
+
+Codes: 0 neutral, 1 anger, 2 contempt, 3 disgust, 4 fear, 5 happy, 6 sadness, 7 surprise.
+Contempt is kept as ``Emotion.CONTEMPT`` unless ``include_contempt=False`` (7-class tasks), in
+which case those sequences are listed as skipped. Sequences without an emotion file are CK+'s
+unlabelled ones and are skipped with that reason. Subject ids (``S005``) are kept; FACS codes
+go to ``DatasetIndex.facs[clip_id]`` (AU -> intensity; CK+ writes 0 when only presence is coded).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from argen_rl.data.index import DatasetIndex
+from argen_rl.types import Clip, Emotion
+from argen_rl.video_io import list_frames
+
+CODES = (Emotion.NEUTRAL, Emotion.ANGRY, Emotion.CONTEMPT, Emotion.DISGUST,
+         Emotion.FEAR, Emotion.HAPPY, Emotion.SAD, Emotion.SURPRISE)
+FRAME_DIRS = ("cohn-kanade-images",)
+
+
+def read_emotion_code(path: Path) -> Emotion:
+    text = path.read_text(errors="replace").split()
+    if len(text) != 1:
+        raise ValueError(f"expected one number, found {' '.join(text)[:40]!r}")
+    value = float(text[0])
+    code = int(round(value))
+    if abs(value - code) > 1e-6 or not 0 <= code <= 7:
+        raise ValueError(f"emotion code {value:g} is not an integer in 0..7")
+    return CODES[code]
+
+
+def read_facs(path: Path) -> dict[int, float]:
+    """``*_facs.txt`` -> {AU: intensity}. Raises ValueError naming the bad line."""
+    aus: dict[int, float] = {}
+    for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        parts = line.split()
+        if not parts:
+            continue
+        try:
+            au, inten = float(parts[0]), float(parts[1]) if len(parts) > 1 else 0.0
+        except ValueError:
+            raise ValueError(f"{path}:{n}: not 'AU intensity': {line.strip()!r}") from None
+        aus[int(round(au))] = inten
+    return aus
+
+
+def read_ckplus(root: Path, frames_dir: str | None = None, include_contempt: bool = True) -> DatasetIndex:
+    root = Path(root)
+    index = DatasetIndex("ckplus", root, [])
+    images = root / (frames_dir or FRAME_DIRS[0])
+    if not images.is_dir():
+        raise FileNotFoundError(f"CK+ image folder not found: {images}")
+    for seq_dir in sorted(p for p in images.glob("*/*") if p.is_dir()):
+        subject, seq = seq_dir.parent.name, seq_dir.name
+        clip_id = f"{subject}_{seq}"
+        emo_files = sorted((root / "Emotion" / subject / seq).glob("*_emotion.txt"))
+        if not emo_files:
+            index.skip(clip_id, seq_dir, "no emotion file: CK+ leaves this sequence unlabelled")
+            continue
+        try:
+            emotion = read_emotion_code(emo_files[0])
+        except (ValueError, OSError) as err:
+            index.skip(clip_id, emo_files[0], str(err))
+            continue
+        if emotion is Emotion.CONTEMPT and not include_contempt:
+            index.skip(clip_id, seq_dir, "contempt excluded (include_contempt=False, 7-class task)")
+            continue
+        frames = list_frames(seq_dir)
+        if not frames:
+            index.skip(clip_id, seq_dir, "sequence folder has no frame files")
+            continue
+        for facs_file in sorted((root / "FACS" / subject / seq).glob("*_facs.txt"))[:1]:
+            try:
+                index.facs[clip_id] = read_facs(facs_file)
+            except (ValueError, OSError) as err:
+                index.notes.append(f"{clip_id}: FACS not read ({err})")
+        index.clips.append(Clip(clip_id, emotion, frames=frames, subject=subject, dataset="ckplus"))
+    return index

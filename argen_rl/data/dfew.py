@@ -1,0 +1,112 @@
+"""DFEW reader (official layout).
+
+::
+
+    <root>/EmoLabel_DataSplit/train(single-labeled)/set_1.csv .. set_5.csv
+    <root>/EmoLabel_DataSplit/test(single-labeled)/set_1.csv .. set_5.csv   # header: video_name,label
+    <root>/Clip/clip_224x224/00001/*.jpg                                    # one folder per clip
+
+Labels 1..7 = happy, sad, neutral, angry, surprise, disgust, fear (``Emotion.from_index(label-1)``).
+Every clip is in the test CSV of exactly one set: that set number is ``Clip.fold`` (use
+:func:`argen_rl.data.folds.dfew_split` for the train/test clips of a fold). DFEW has no subject ids.
+"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from argen_rl.data.index import DatasetIndex
+from argen_rl.types import Clip, Emotion
+from argen_rl.video_io import VIDEO_EXTS, list_frames
+
+# Frame-folder names DFEW is distributed with, tried in this order when frames_dir is not given.
+FRAME_DIRS = ("Clip/clip_224x224", "Clip/clip_224x224_16f", "Clip/clip_112x112", "Clip/original",
+              "clip_224x224", "clip_224x224_16f")
+SPLITS = ("train", "test")
+
+
+def _csv_files(root: Path) -> list[tuple[str, int, Path]]:
+    out = []
+    for split in SPLITS:
+        for k in range(1, 6):
+            p = root / "EmoLabel_DataSplit" / f"{split}(single-labeled)" / f"set_{k}.csv"
+            if p.is_file():
+                out.append((split, k, p))
+    return out
+
+
+def find_frames_root(root: Path, frames_dir: str | None) -> Path:
+    if frames_dir is not None:
+        p = Path(frames_dir)
+        return p if p.is_absolute() else root / p
+    for name in FRAME_DIRS:
+        if (root / name).is_dir():
+            return root / name
+    return root / FRAME_DIRS[0]
+
+
+def _clip_source(frames_root: Path, video_name: str) -> tuple[Path, list[Path] | None, Path | None]:
+    """Frame folder or video file of one clip: the name as written, then zero-padded to 5 digits."""
+    names = [video_name] + ([video_name.zfill(5)] if video_name.isdigit() else [])
+    for name in names:
+        d = frames_root / name
+        if d.is_dir():
+            return d, list_frames(d), None
+        for ext in VIDEO_EXTS:
+            if (frames_root / f"{name}{ext}").is_file():
+                return frames_root / f"{name}{ext}", None, frames_root / f"{name}{ext}"
+    return frames_root / names[-1], None, None
+
+
+def read_dfew(root: Path, frames_dir: str | None = None) -> DatasetIndex:
+    root = Path(root)
+    index = DatasetIndex("dfew", root, [])
+    files = _csv_files(root)
+    if not files:
+        raise FileNotFoundError(f"no DFEW split files under {root}/EmoLabel_DataSplit/"
+                                "(train|test)(single-labeled)/set_<k>.csv")
+    labels: dict[str, dict[int, Path]] = {}   # video -> label -> first CSV giving it
+    test_fold: dict[str, int] = {}
+    for split, k, path in files:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or not {"video_name", "label"} <= {f.strip() for f in reader.fieldnames}:
+                index.skip(path.name, path, f"CSV header is {reader.fieldnames}, expected video_name,label; file ignored")
+                continue
+            for line, row in enumerate(reader, 2):
+                row = {(key or "").strip(): (val or "").strip() for key, val in row.items()}
+                vid, raw = row.get("video_name", ""), row.get("label", "")
+                if not vid:
+                    index.skip(f"{path.name}:{line}", path, "row without video_name")
+                    continue
+                try:
+                    label = int(float(raw))
+                except ValueError:
+                    index.skip(vid, f"{path}:{line}", f"label {raw!r} is not a number")
+                    continue
+                if not 1 <= label <= 7:
+                    index.skip(vid, f"{path}:{line}", f"label {label} outside 1..7 (DFEW: 1 happy .. 7 fear)")
+                    continue
+                labels.setdefault(vid, {}).setdefault(label, path)
+                if split == "test":
+                    test_fold.setdefault(vid, k)
+    frames_root = find_frames_root(root, frames_dir)
+    bad = {s.clip_id for s in index.skipped}
+    for vid in sorted(labels, key=lambda v: (len(v.zfill(5)), v.zfill(5))):
+        if vid in bad:  # a label problem in any CSV row makes the clip's label untrustworthy
+            continue
+        if len(labels[vid]) > 1:
+            index.skip(vid, "", f"conflicting labels {sorted(labels[vid])} in "
+                       f"{', '.join(p.parent.name + '/' + p.name for p in labels[vid].values())}")
+            continue
+        label = next(iter(labels[vid]))
+        src, frames, video = _clip_source(frames_root, vid)
+        if frames is None and video is None:
+            index.skip(vid, src, "clip folder (or video file) not found")
+            continue
+        if frames is not None and not frames:
+            index.skip(vid, src, "clip folder has no frame files")
+            continue
+        index.clips.append(Clip(src.stem, Emotion.from_index(label - 1),
+                                frames=frames, video_path=video, fold=test_fold.get(vid), dataset="dfew"))
+    return index
