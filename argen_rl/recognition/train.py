@@ -2,7 +2,7 @@
 
 Clips are decoded once into a uint8 tensor (N, T, S, S, 3) (``frames`` uniformly sampled,
 resized to ``input_size``), then trained with SGD + momentum under a cosine or step schedule,
-random horizontal flips, seeded. DFEW-style folds: ``fold_split``.
+random horizontal flips, seeded. DFEW folds come from ``argen_rl.data.dfew_split``.
 """
 from __future__ import annotations
 
@@ -103,21 +103,6 @@ def load_clips(clips: Sequence[Clip], frames: int = 16, size: int = 112, progres
     if not out:
         raise ValueError(f"no readable clips among {len(clips)} (skipped: {list(skipped.items())[:3]})")
     return ClipTensor(torch.from_numpy(np.stack(out)), np.asarray(labels), ids, skipped)
-
-
-def fold_split(clips: Sequence[Clip], fold: int) -> tuple[list[Clip], list[Clip]]:
-    """(train, test) clips of DFEW fold ``fold`` (1..5).
-
-    The DFEW reader tags each clip with the set whose test CSV holds it (``Clip.fold``); clips
-    listed only in train CSVs (e.g. generated ones added by augmentation) have ``fold=None``
-    and are always training clips.
-    """
-    test = [c for c in clips if c.fold == fold]
-    train = [c for c in clips if c.fold != fold]
-    if not test or not train:
-        raise ValueError(f"fold {fold}: {len(train)} train / {len(test)} test clips; is this a "
-                         "DFEW-layout dataset with 5 folds?")
-    return train, test
 
 
 def stratified_subset(clips: Sequence[Clip], max_clips: int | None, seed: int) -> list[Clip]:
