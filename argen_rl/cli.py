@@ -23,7 +23,8 @@ app.add_typer(data_app, name="data")
 # stage:tune
 # stage:augment
 # stage:serve
-# stage:recognize
+from argen_rl.recognition.cli import app as recognize_app
+app.add_typer(recognize_app, name="recognize")
 # stage:metrics
 # stage:demo
 
