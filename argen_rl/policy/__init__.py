@@ -1,0 +1,1 @@
+"""The ARD policy (ARGen Eq. 13): action space, the three-headed RLModule, greedy inference."""
