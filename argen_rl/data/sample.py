@@ -286,10 +286,25 @@ def _is_sample(root: Path) -> bool:
 
 def default_sample_root(layout: str = "dfew", seed: int = 0) -> Path:
     """``runs/sample_<layout>`` under the project checkout (or the working directory when the
-    package is installed elsewhere); the dataset is built there on first use."""
+    package is installed elsewhere); the dataset is built there on first use.
+
+    Safe to call from several processes at once (e.g. parallel test runs): the first builds the
+    dataset under a file lock, the others wait and reuse it.
+    """
+    import fcntl
+
     pkg_root = Path(__file__).resolve().parents[2]
-    base = pkg_root if (pkg_root / "pyproject.toml").is_file() else Path.cwd()
-    root = base / "runs" / f"sample_{layout}" if seed == 0 else base / "runs" / f"sample_{layout}_seed{seed}"
-    if not _is_sample(root):
-        build_sample_dataset(root, layout=layout, seed=seed)
+    base = (pkg_root if (pkg_root / "pyproject.toml").is_file() else Path.cwd()) / "runs"
+    name = f"sample_{layout}" if seed == 0 else f"sample_{layout}_seed{seed}"
+    root = base / name
+    if _is_sample(root):
+        return root
+    base.mkdir(parents=True, exist_ok=True)
+    with open(base / f".{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not _is_sample(root):
+                build_sample_dataset(root, layout=layout, seed=seed)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     return root
