@@ -18,14 +18,16 @@ app = typer.Typer(
 from argen_rl.data.cli import app as data_app  # noqa: E402
 app.add_typer(data_app, name="data")
 # stage:asi
-# stage:generate
+from argen_rl.generation.cli import app as generate_app
+app.add_typer(generate_app, name="generate")
 # stage:train
 # stage:tune
 # stage:augment
 # stage:serve
 from argen_rl.recognition.cli import app as recognize_app
 app.add_typer(recognize_app, name="recognize")
-# stage:metrics
+from argen_rl.metrics.cli import app as metrics_app
+app.add_typer(metrics_app, name="metrics")
 # stage:demo
 
 
