@@ -1,0 +1,104 @@
+"""Checks on what a client sends to /v1/augment; each failure is an ``InputError`` with its HTTP status.
+
+Pure functions (no Ray, no FastAPI), so they are unit-tested directly and the ingress only maps
+``InputError`` to a JSON 4xx response.
+"""
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+
+from argen_rl.types import EMOTIONS7, Emotion
+from argen_rl.video_io import decode_image_bytes
+
+
+
+class InputError(ValueError):
+    """Bad client input: ``status`` is the HTTP code (4xx), ``detail`` the message sent back."""
+
+    def __init__(self, status: int, detail: str, **extra):
+        super().__init__(detail)
+        self.status, self.detail, self.extra = status, detail, extra
+
+
+def parse_emotion(name: str) -> Emotion:
+    """A 7-class emotion name (aliases accepted) or 422 listing the valid ones."""
+    valid = [e.value for e in EMOTIONS7]
+    try:
+        e = Emotion.parse(name)
+    except ValueError:
+        e = None
+    if e not in EMOTIONS7:
+        raise InputError(422, f"unknown emotion {name!r}; valid emotions: {', '.join(valid)}", valid=valid)
+    return e
+
+
+def check_count(count: int, max_count: int) -> int:
+    if not 1 <= count <= max_count:
+        raise InputError(422, f"count must be between 1 and {max_count}, got {count}")
+    return count
+
+
+def decode_upload(data: bytes, max_bytes: int, max_pixels: int, min_side: int) -> np.ndarray:
+    """Upload bytes -> uint8 RGB image, or InputError: 400 empty/truncated, 413 too large, 415 not an image, 422 too small."""
+    if not data:
+        raise InputError(400, "the uploaded image is empty")
+    if len(data) > max_bytes:
+        raise InputError(413, f"the upload is larger than the {max_bytes} byte limit")
+    size = _peek_size(data)
+    if size is not None and size[0] * size[1] > max_pixels:
+        raise InputError(413, f"the image is {size[0]}x{size[1]} pixels; the limit is {max_pixels} pixels")
+    try:
+        img = decode_image_bytes(data)
+    except ValueError as err:
+        fmt = image_format(data)
+        if fmt is None:
+            raise InputError(415, str(err)) from None
+        # an image signature that does not decode: cut off in transfer or damaged
+        detail = str(err) if "truncated" in str(err) else f"the uploaded {fmt} is truncated or corrupt"
+        raise InputError(400, detail) from None
+    h, w = img.shape[:2]
+    if h * w > max_pixels:  # a format Pillow could not size
+        raise InputError(413, f"the image is {w}x{h} pixels; the limit is {max_pixels} pixels")
+    if min(h, w) < min_side:
+        raise InputError(422, f"the image is {w}x{h}; its shorter side must be at least {min_side} pixels")
+    return img
+
+
+def require_face(img: np.ndarray, mesh) -> None:
+    """422 unless ``mesh`` (argen_rl.face.landmarks.FaceMesh, what the warp generator uses) finds a face."""
+    if mesh.landmarks(img) is None:
+        raise InputError(422, "no face found in the image; upload a photo with one clearly visible face")
+
+
+_SIGNATURES = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG", b"BM": "BMP", b"GIF8": "GIF"}
+
+
+def image_format(data: bytes) -> str | None:
+    """The image format named by the file signature (magic bytes), or None."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WebP"
+    return next((name for sig, name in _SIGNATURES.items() if data.startswith(sig)), None)
+
+
+def downscale(img: np.ndarray, max_side: int) -> np.ndarray:
+    h, w = img.shape[:2]
+    s = max_side / max(h, w)
+    if s >= 1:
+        return img
+    return cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+
+
+def _peek_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from the header without decoding the pixels (decompression-bomb guard)."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            return im.size
+    except Image.DecompressionBombError as err:
+        raise InputError(413, f"the image is too large to decode safely: {err}") from None
+    except Exception:  # not something Pillow recognises: decode_image_bytes decides
+        return None
