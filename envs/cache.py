@@ -1,0 +1,81 @@
+"""Reward cache: a candidate already generated and scored costs nothing the second time.
+
+Key = (context id, action indices, generation seed, generator id) — everything that determines
+the video, so a hit returns exactly the rewards a fresh generation would give (generators are
+deterministic given their seed). Values are the candidate's reward dict (composite + every
+component). ``RewardCacheActor`` shares one cache between all env runners of a run.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Hashable, Sequence
+
+import ray
+
+CacheKey = tuple[str, tuple[int, int, int], int, str]
+
+
+def cache_key(context_id: str, action: Sequence[int], seed: int, generator_id: str) -> CacheKey:
+    """The canonical key (plain ints/strings, so it hashes the same in every process)."""
+    a = tuple(int(x) for x in action)
+    if len(a) != 3:
+        raise ValueError(f"an action is 3 indices, got {a}")
+    return (str(context_id), a, int(seed), str(generator_id))  # type: ignore[return-value]
+
+
+class RewardCache:
+    """In-process LRU mapping CacheKey -> reward dict, with hit/miss counters."""
+
+    def __init__(self, max_entries: int = 100_000):
+        if max_entries < 1:
+            raise ValueError(f"max_entries must be >= 1, got {max_entries}")
+        self.max_entries = max_entries
+        self._data: OrderedDict[Hashable, dict[str, float]] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def get_many(self, keys: Sequence[CacheKey]) -> list[dict[str, float] | None]:
+        out: list[dict[str, float] | None] = []
+        for k in keys:
+            v = self._data.get(k)
+            if v is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+                self._data.move_to_end(k)
+            out.append(v)
+        return out
+
+    def put_many(self, keys: Sequence[CacheKey], values: Sequence[dict[str, float]]) -> None:
+        if len(keys) != len(values):
+            raise ValueError(f"{len(keys)} keys but {len(values)} values")
+        for k, v in zip(keys, values):
+            self._data[k] = dict(v)
+            self._data.move_to_end(k)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+    def stats(self) -> dict[str, float]:
+        total = self.hits + self.misses
+        return {"cache/hits": self.hits, "cache/misses": self.misses, "cache/size": len(self._data),
+                "cache/hit_rate": self.hits / total if total else 0.0}
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+@ray.remote(num_cpus=0)
+class RewardCacheActor:
+    """One shared RewardCache for every env runner of a run (a named actor, no CPU reserved)."""
+
+    def __init__(self, max_entries: int = 100_000):
+        self.cache = RewardCache(max_entries)
+
+    def get_many(self, keys):
+        return self.cache.get_many(keys)
+
+    def put_many(self, keys, values):
+        self.cache.put_many(keys, values)
+
+    def stats(self):
+        return self.cache.stats()

@@ -1,0 +1,188 @@
+"""Candidate evaluation on Ray actors: ``GeneratorActor`` and the shared ``RolloutPool``.
+
+The training driver ``launch``es a few named generator actors (each holds one generator and
+the reward scorers; ``num_gpus`` / ``num_cpus`` from the config) and one shared reward cache
+actor. Every env (in any env runner) ``connect``s to them lazily by name, so env runners never
+load a model. ``evaluate`` sends a pool's cache misses to the actors in parallel (round robin)
+and returns every candidate's reward dict.
+
+Fault tolerance: actors are created with ``max_restarts`` and ``max_task_retries``, so when one
+dies Ray restarts it and resubmits its in-flight calls; if a call still fails with an actor
+error, ``evaluate`` retries that chunk itself (``retries`` times) before giving up. Either way a
+pool is evaluated exactly once from the env's point of view: the episode is neither lost nor
+counted twice.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Sequence
+
+import ray
+from ray.exceptions import ActorUnavailableError, RayActorError
+
+from argen_rl.types import GenRequest
+from envs.cache import CacheKey, RewardCache, RewardCacheActor
+from envs.config import EnvConfig
+from envs.scoring import make_scorer
+
+ACTOR_ERRORS = (RayActorError, ActorUnavailableError)
+
+
+@ray.remote
+class GeneratorActor:
+    """Holds a generator + the reward scorers; scores candidate batches."""
+
+    def __init__(self, env_config: dict):
+        self.scorer = make_scorer(EnvConfig.model_validate(env_config))
+        self.candidates = 0
+
+    def generator_id(self) -> str:
+        return self.scorer.generator_id
+
+    def score(self, requests: Sequence[GenRequest]) -> list[dict[str, float]]:
+        out = self.scorer.score(requests)
+        self.candidates += len(requests)
+        return out
+
+    def stats(self) -> dict:
+        """Candidates scored by this incarnation (resets on restart) and its process id."""
+        return {"candidates": self.candidates, "pid": os.getpid()}
+
+
+def actor_names(cfg: EnvConfig) -> tuple[list[str], str]:
+    p = cfg.rollout.prefix
+    return [f"{p}-gen-{i}" for i in range(cfg.rollout.num_actors)], f"{p}-cache"
+
+
+@dataclass
+class PoolResult:
+    rewards: list[dict[str, float]]
+    """One reward dict per candidate, pool order."""
+    hits: int
+    """Candidates answered by the cache."""
+    retries: int
+    """Chunks the env had to resubmit after an actor error (Ray's own retries not counted)."""
+    seconds: float
+    """Wall time of the whole evaluation."""
+
+
+class RolloutPool:
+    """Client of the generator actors + cache (or an in-process scorer when num_actors=0)."""
+
+    def __init__(self, cfg: EnvConfig, actors: list, cache, local_scorer=None):
+        self.cfg = cfg
+        self.actors = actors
+        self.cache = cache                    # RewardCacheActor handle, RewardCache, or None
+        self.local_scorer = local_scorer
+        if local_scorer is not None:
+            self.generator_id = local_scorer.generator_id
+        else:
+            self.generator_id = ray.get(actors[0].generator_id.remote())
+        self._next = 0
+
+    # -- construction ------------------------------------------------------------------------
+    @classmethod
+    def launch(cls, cfg: EnvConfig) -> "RolloutPool":
+        """Driver side: create (or reuse) the named actors and wait until they are ready."""
+        r = cfg.rollout
+        if r.num_actors == 0:
+            return cls.connect(cfg)
+        names, cache_name = actor_names(cfg)
+        env_config = cfg.model_dump(mode="json")
+        actors = [GeneratorActor.options(
+            name=n, namespace=r.namespace, get_if_exists=True, num_cpus=r.num_cpus,
+            num_gpus=r.num_gpus, max_restarts=r.max_restarts,
+            max_task_retries=r.max_task_retries).remote(env_config) for n in names]
+        cache = (RewardCacheActor.options(name=cache_name, namespace=r.namespace,
+                                          get_if_exists=True).remote() if r.cache else None)
+        ray.get([a.generator_id.remote() for a in actors])  # surfaces load errors here
+        return cls(cfg, actors, cache)
+
+    @classmethod
+    def connect(cls, cfg: EnvConfig) -> "RolloutPool":
+        """Env side: look the driver's actors up by name (in-process scorer if num_actors=0)."""
+        r = cfg.rollout
+        if r.num_actors == 0:
+            return cls(cfg, [], RewardCache() if r.cache else None, local_scorer=make_scorer(cfg))
+        names, cache_name = actor_names(cfg)
+        try:
+            actors = [ray.get_actor(n, namespace=r.namespace) for n in names]
+            cache = ray.get_actor(cache_name, namespace=r.namespace) if r.cache else None
+        except ValueError as err:
+            raise RuntimeError(f"generator actors {names} not found in namespace {r.namespace!r}: "
+                               "the training driver must call RolloutPool.launch(cfg) first") from err
+        return cls(cfg, actors, cache)
+
+    def shutdown(self) -> None:
+        """Kill the actors this pool launched (driver side)."""
+        for a in self.actors + ([self.cache] if isinstance(self.cache, ray.actor.ActorHandle) else []):
+            ray.kill(a, no_restart=True)
+
+    # -- evaluation --------------------------------------------------------------------------
+    def evaluate(self, requests: Sequence[GenRequest], keys: Sequence[CacheKey]) -> PoolResult:
+        """Rewards for every candidate of one pool (cache first, misses on the actors)."""
+        t0 = time.perf_counter()
+        # 1. cache lookup
+        cached = self._cache_get(keys)
+        misses = [i for i, v in enumerate(cached) if v is None]
+        # 2. generate + score the misses
+        fresh, retries = self._score([requests[i] for i in misses])
+        # 3. remember them
+        self._cache_put([keys[i] for i in misses], fresh)
+        rewards = list(cached)
+        for i, v in zip(misses, fresh):
+            rewards[i] = v
+        return PoolResult(rewards, len(keys) - len(misses), retries, time.perf_counter() - t0)
+
+    def _cache_get(self, keys):
+        if self.cache is None:
+            return [None] * len(keys)
+        if isinstance(self.cache, RewardCache):
+            return self.cache.get_many(keys)
+        return ray.get(self.cache.get_many.remote(list(keys)))
+
+    def _cache_put(self, keys, values):
+        if self.cache is None or not keys:
+            return
+        if isinstance(self.cache, RewardCache):
+            self.cache.put_many(keys, values)
+        else:
+            ray.get(self.cache.put_many.remote(list(keys), list(values)))
+
+    def cache_stats(self) -> dict[str, float]:
+        if self.cache is None:
+            return {}
+        if isinstance(self.cache, RewardCache):
+            return self.cache.stats()
+        return ray.get(self.cache.stats.remote())
+
+    def _score(self, requests: list[GenRequest]) -> tuple[list[dict[str, float]], int]:
+        if not requests:
+            return [], 0
+        if self.local_scorer is not None:
+            return self.local_scorer.score(requests), 0
+        n = min(len(self.actors), len(requests))
+        # round robin, starting where the last pool stopped, so load spreads across pools
+        chunks = [list(range(len(requests)))[j::n] for j in range(n)]
+        owners = [(self._next + j) % len(self.actors) for j in range(n)]
+        self._next = (self._next + n) % len(self.actors)
+        results: list[dict[str, float] | None] = [None] * len(requests)
+        pending = {j: self.actors[owners[j]].score.remote([requests[i] for i in chunks[j]])
+                   for j in range(n)}
+        retries = 0
+        while pending:
+            j, ref = next(iter(pending.items()))
+            try:
+                for i, v in zip(chunks[j], ray.get(ref)):
+                    results[i] = v
+                del pending[j]
+            except ACTOR_ERRORS:
+                retries += 1
+                if retries > self.cfg.rollout.retries * n:
+                    raise
+                time.sleep(0.5 * retries)   # let Ray restart the actor
+                owners[j] = (owners[j] + 1) % len(self.actors)
+                pending[j] = self.actors[owners[j]].score.remote([requests[i] for i in chunks[j]])
+        return results, retries  # type: ignore[return-value]

@@ -1,0 +1,74 @@
+"""Quick generation contexts from the embedded sample dataset, built with ASI's own parts.
+
+The ASI stage (``argen asi``) is the real producer of ``contexts.jsonl``. This helper makes a
+small contexts folder without running it — one identity image per subject of the sample dataset
+(the first frame of a neutral clip of that subject, else of its first clip) crossed with a few target emotions, AU sets from
+ASI's knowledge base, prompts from ASI's template writer, MiniLM text embeddings and the
+FER+geometry image embeddings — written with ``argen_rl.asi.contexts.write_contexts``, so the
+env reads it exactly like ASI's output. Tests and the quick training config use it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from argen_rl.types import Context, Emotion
+
+DEFAULT_EMOTIONS = ("surprise", "disgust", "fear")   # the sample dataset's scarce classes
+
+
+def build_sample_contexts(out_dir: str | Path, dataset_root: str | Path | None = None,
+                          emotions: Sequence[str] = DEFAULT_EMOTIONS, intensity: float = 2.5) -> Path:
+    """Write contexts for every (sample-dataset subject, emotion) pair; returns contexts.jsonl."""
+    from argen_rl.asi.contexts import write_contexts
+    from argen_rl.asi.image_embed import FaceImageEmbedder
+    from argen_rl.asi.kb import load_kb
+    from argen_rl.asi.text_embed import embed_texts
+    from argen_rl.asi.writers import TemplateWriter
+    from argen_rl.data import build_sample_dataset, load_clip_frames, read_dataset
+    from argen_rl.face.landmarks import FaceMesh
+    from argen_rl.video_io import write_image
+
+    out = Path(out_dir)
+    root = Path(dataset_root) if dataset_root else out / "sample_dataset"
+    if not (root.exists() and any(root.iterdir())):
+        build_sample_dataset(root, "dfew")
+    index = read_dataset(root, progress=False)
+    # DFEW's layout has no subject column; the sample dataset's clips.csv names each clip's
+    # subject, so identities (and the train / held-out split) can be grouped by person.
+    subjects = {row["clip_id"]: row["subject"] for row in _read_csv(root / "clips.csv")}
+    first: dict[str, object] = {}
+    ordered = sorted(index.clips, key=lambda c: c.emotion is not Emotion.NEUTRAL)
+    for clip in ordered:   # a neutral clip when the subject has one (the warp neutralises others)
+        subject = clip.subject or subjects.get(clip.clip_id)
+        if subject and subject not in first:
+            first[subject] = clip
+    if not first:
+        raise ValueError(f"{root}: no clip with a known subject")
+    kb, mesh, embedder = load_kb(), FaceMesh(), FaceImageEmbedder()
+    writer = TemplateWriter(landmarks_fn=mesh.landmarks)
+    contexts: list[Context] = []
+    for subject, clip in sorted(first.items()):
+        img = load_clip_frames(clip, n=1)[0]
+        img_path = write_image(out / "identities" / f"{subject}.png", img)
+        image_emb = embedder.embed(img, mesh.landmarks(img))
+        for name in emotions:
+            e = Emotion.parse(name)
+            aus = kb.emotion_aus(e)
+            contexts.append(Context(
+                context_id=f"{subject}-{e.value}", identity_image=img_path, emotion=e,
+                prompt=writer.write(img, e, []), aus=aus,
+                intensities={au: intensity for au in aus}, image_emb=image_emb,
+                source_clip=clip.clip_id, subject=subject, writer="template"))  # type: ignore[attr-defined]
+    for c, t in zip(contexts, embed_texts([c.prompt for c in contexts])):
+        c.text_emb = t
+    return write_contexts(out, contexts)
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    import csv
+
+    if not path.is_file():
+        return []
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))

@@ -1,0 +1,62 @@
+"""Generate and score candidates in one process: what each generator actor runs.
+
+``CandidateScorer`` holds one generator (argen_rl.generation.registry) and the composite reward
+(argen_rl.rewards, ARGen Eq. 14-17 weighted per Eq. 18). ``score(requests)`` returns, per
+request, a flat dict of floats: ``reward/composite``, one ``reward/<component>`` per component
+and ``time/generate_s`` / ``time/score_s`` (this candidate's share of the batch's wall time).
+"""
+from __future__ import annotations
+
+import time
+from typing import Sequence
+
+import numpy as np
+
+from argen_rl.types import GenRequest
+from envs.config import EnvConfig
+
+COMPOSITE = "reward/composite"
+
+
+class CandidateScorer:
+    """Generator + composite reward: ``score(requests) -> list[dict[str, float]]``."""
+
+    def __init__(self, cfg: EnvConfig):
+        from argen_rl.generation.registry import make_generator
+
+        g = cfg.generation
+        self.generator = make_generator(g.generator, dict(g.generator_config))
+        self.generator_id: str = self.generator.generator_id
+        from argen_rl.rewards import CompositeReward
+
+        self.reward = CompositeReward.from_config(cfg.reward)
+
+    def score(self, requests: Sequence[GenRequest]) -> list[dict[str, float]]:
+        if not requests:
+            return []
+        # 1. generate every candidate video
+        t0 = time.perf_counter()
+        videos = self.generator.generate(list(requests))
+        t1 = time.perf_counter()
+        # 2. score them: composite + per-component arrays
+        scores, info = self.reward(videos, list(requests))
+        t2 = time.perf_counter()
+        n = len(requests)
+        out = []
+        for i in range(n):
+            row = {COMPOSITE: float(scores[i]),
+                   "time/generate_s": (t1 - t0) / n, "time/score_s": (t2 - t1) / n}
+            for key, arr in info.items():
+                if key.startswith("reward/") and np.ndim(arr) == 1 and len(arr) == n:
+                    row[key] = float(arr[i])
+            out.append(row)
+        return out
+
+
+def make_scorer(cfg: EnvConfig):
+    """The scorer named by ``cfg.rollout.scorer``."""
+    if cfg.rollout.scorer == "synthetic":
+        from envs.synthetic import SyntheticScorer
+
+        return SyntheticScorer(cfg)
+    return CandidateScorer(cfg)
