@@ -1,0 +1,431 @@
+"""AU motion model: per-Action-Unit displacement fields on the 478 MediaPipe face-mesh points.
+
+Every field is defined in a *face frame* measured on the reference face: origin at the midpoint
+of the two eyes, u along the eye line (image right), v perpendicular to it (image down), unit =
+inter-ocular distance (IOD, eye-centre to eye-centre). In that frame a mouth sits near v ~ 1.0,
+the brows near v ~ -0.3, whatever the photo's size or roll, so one table of displacements fits
+every face.
+
+A field gives each mesh point's displacement at FACS intensity 5 ("E, maximum"); intensities are
+linear (intensity 2.5 moves half as far) and may be negative (the neutralising step uses
+negative AU12 / lips-part to take a smile or an open mouth off the reference). Fields are smooth
+falloffs around handles (brow heads, lid margins, lip corners, the jaw), restricted by region so
+that, e.g., a jaw drop moves the lower lip and chin but never the upper lip.
+
+``neutralising(model)`` measures the smile and mouth opening of a reference from landmark
+geometry against a neutral shape and returns the displacement that removes them (negative AU12
+scaled to the smile; the inner lower lip moved onto the upper one).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from argen_rl.face import landmarks as lm
+
+# --- MediaPipe face-mesh index groups used by the motion model ----------------------------
+# Ordered curves cut out of the face module's named contours (argen_rl.face.landmarks).
+# INNER_LIPS runs 78 -> lower lip -> 308 -> upper lip -> 191; eyes run outer corner -> lower lid
+# -> inner corner -> upper lid; brows list the upper edge then the lower edge.
+INNER_LOWER_LIP = lm.INNER_LIPS[:11]                                    # 78 .. 308
+INNER_UPPER_LIP = (lm.INNER_LIPS[0],) + tuple(reversed(lm.INNER_LIPS[10:]))  # 78 .. 308, same order
+OUTER_LOWER_LIP = lm.MOUTH_OUTER[:11]                                   # 61 .. 291
+OUTER_UPPER_LIP = (lm.MOUTH_OUTER[0],) + tuple(reversed(lm.MOUTH_OUTER[10:]))
+LIP_CORNERS = (lm.MOUTH_RIGHT, INNER_LOWER_LIP[0], lm.MOUTH_LEFT, INNER_LOWER_LIP[-1])
+UPPER_LID = lm.RIGHT_EYE[9:] + lm.LEFT_EYE[9:]
+LOWER_LID = lm.RIGHT_EYE[1:8] + lm.LEFT_EYE[1:8]
+EYE_CORNERS = (lm.RIGHT_EYE_OUTER, lm.RIGHT_EYE_INNER, lm.LEFT_EYE_INNER, lm.LEFT_EYE_OUTER)
+BROWS = lm.RIGHT_BROW + lm.LEFT_BROW
+# nostril wings and the skin beside them (moved by AU9 / AU10); chin pad (AU17, jaw)
+NOSE_WINGS = (48, 64, 98, 115, 220, 129, 278, 294, 327, 344, 440, 358, 102, 331, 49, 279)
+CHIN = (152, 175, 199, 200, 18, 148, 176, 149, 377, 400, 378, 171, 396, 208, 428, 32, 262)
+
+# the open-mouth polygon (inner upper lip, then inner lower lip back), used by the mouth fill
+MOUTH_POLYGON = INNER_UPPER_LIP + tuple(reversed(INNER_LOWER_LIP[1:-1]))
+
+N_POINTS = lm.N_LANDMARKS
+
+
+@dataclass(frozen=True)
+class FaceFrame:
+    """Similarity frame of a face: origin between the eyes, unit = inter-ocular distance."""
+
+    origin: np.ndarray   # (2,) pixel
+    ex: np.ndarray       # (2,) unit vector along the eye line
+    ey: np.ndarray       # (2,) unit vector perpendicular, pointing down the face
+    iod: float           # pixels
+
+    @classmethod
+    def from_landmarks(cls, pts: np.ndarray) -> "FaceFrame":
+        eye_l = pts[[33, 133]].mean(0)
+        eye_r = pts[[263, 362]].mean(0)
+        if eye_l[0] > eye_r[0]:  # keep u pointing to image right whatever the mesh's handedness
+            eye_l, eye_r = eye_r, eye_l
+        d = (eye_r - eye_l).astype(np.float64)
+        iod = float(np.hypot(*d))
+        if iod < 1e-3:
+            raise ValueError("degenerate landmarks: the two eyes coincide")
+        ex = d / iod
+        ey = np.array([-ex[1], ex[0]])
+        return cls((eye_l + eye_r) / 2.0, ex, ey, iod)
+
+    def to_face(self, pts: np.ndarray) -> np.ndarray:
+        rel = np.asarray(pts, np.float64) - self.origin
+        return np.stack([rel @ self.ex, rel @ self.ey], axis=-1) / self.iod
+
+    def vec_to_image(self, d: np.ndarray) -> np.ndarray:
+        """Face-frame displacement (IOD units) -> pixel displacement."""
+        return (d[..., :1] * self.ex + d[..., 1:2] * self.ey) * self.iod
+
+    @property
+    def roll_deg(self) -> float:
+        return float(np.degrees(np.arctan2(self.ex[1], self.ex[0])))
+
+
+# --- field building blocks ---------------------------------------------------------------
+def _gauss(P: np.ndarray, cu: float, cv: float, su: float, sv: float) -> np.ndarray:
+    return np.exp(-0.5 * (((P[:, 0] - cu) / su) ** 2 + ((P[:, 1] - cv) / sv) ** 2))
+
+
+def _smoothstep(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3 - 2 * x)
+
+
+def _mask(idx: tuple[int, ...]) -> np.ndarray:
+    m = np.zeros(N_POINTS, bool)
+    m[list(idx)] = True
+    return m
+
+
+_LOWER_LIPS = _mask(INNER_LOWER_LIP[1:-1] + OUTER_LOWER_LIP[1:-1])
+_UPPER_LIPS = _mask(INNER_UPPER_LIP[1:-1] + OUTER_UPPER_LIP[1:-1])
+_INNER_LOWER = _mask(INNER_LOWER_LIP[1:-1])
+_INNER_UPPER = _mask(INNER_UPPER_LIP[1:-1])
+_CORNERS = _mask(LIP_CORNERS)
+_BROWS = _mask(BROWS)
+_UPPER_LID = _mask(UPPER_LID)
+_LOWER_LID = _mask(LOWER_LID)
+_NOSE_WINGS = _mask(NOSE_WINGS)
+_CHIN = _mask(CHIN)
+
+
+class _Geometry:
+    """Reference-face quantities the fields need, in face units."""
+
+    def __init__(self, P: np.ndarray):
+        self.P = P
+        ul = P[list(INNER_UPPER_LIP)]
+        order = np.argsort(ul[:, 0])
+        self.lip_u = ul[order, 0]
+        self.lip_v = ul[order, 1]
+        self.mouth_u = 0.5 * (P[61, 0] + P[291, 0])
+        self.half_width = max(0.5 * abs(P[291, 0] - P[61, 0]), 0.2)
+        self.mouth_v = float(P[list(INNER_UPPER_LIP + INNER_LOWER_LIP)].mean(0)[1])
+        self.chin_v = float(P[152, 1])
+        self.brow_v = float(P[list(BROWS), 1].mean())
+        self.eye_v = float(P[list(EYE_CORNERS), 1].mean())
+
+    def upper_lip_line(self, u: np.ndarray) -> np.ndarray:
+        return np.interp(u, self.lip_u, self.lip_v)
+
+    def lip_profile(self, u: np.ndarray, floor: float) -> np.ndarray:
+        """1 at the mouth centre, ``floor`` at the corners (an opening mouth is an oval)."""
+        x = np.clip(np.abs(u - self.mouth_u) / self.half_width, 0.0, 1.0)
+        return floor + (1.0 - floor) * np.sqrt(1.0 - x ** 2)
+
+    def above_eyes(self) -> np.ndarray:
+        """Weight 1 on brows/forehead, 0 from the eye line down (brow AUs must not move eyes)."""
+        v = self.P[:, 1]
+        return _smoothstep((self.eye_v - 0.06 - v) / (self.eye_v - 0.06 - self.brow_v))
+
+    def side(self) -> np.ndarray:
+        return np.sign(self.P[:, 0] - self.mouth_u + 1e-9)
+
+
+def _brow_field(g: _Geometry, cu: float, dv: float, du_medial: float, su: float) -> np.ndarray:
+    P = g.P
+    w = (_gauss(P, cu, g.brow_v, su, 0.35) + _gauss(P, -cu, g.brow_v, su, 0.35)) * g.above_eyes()
+    w = np.where(_BROWS, np.maximum(w, 0.6 * w.max(initial=0) * (np.abs(np.abs(P[:, 0]) - cu) < su)), w)
+    d = np.zeros_like(P)
+    d[:, 1] = dv * w
+    d[:, 0] = -du_medial * g.side() * w
+    # the upper lid follows a brow raise a little (skin is shared)
+    d[_UPPER_LID, 1] += 0.25 * dv * _gauss(P[_UPPER_LID], cu, g.eye_v, su, 1.0) if dv < 0 else 0.0
+    return d
+
+
+def au1(g: _Geometry) -> np.ndarray:   # inner brow raiser
+    return _brow_field(g, 0.22, -0.13, 0.0, 0.16)
+
+
+def au2(g: _Geometry) -> np.ndarray:   # outer brow raiser
+    return _brow_field(g, 0.62, -0.13, 0.0, 0.18)
+
+
+def au4(g: _Geometry) -> np.ndarray:   # brow lowerer (down and together)
+    return _brow_field(g, 0.30, 0.13, 0.08, 0.25)
+
+
+def _lid_profile(g: _Geometry, idx_mask: np.ndarray) -> np.ndarray:
+    # strongest over the pupil, zero at the eye corners
+    P = g.P
+    centre = 0.5  # eye centres sit at u = +-0.5 by construction of the face frame
+    x = np.clip(np.abs(np.abs(P[:, 0]) - centre) / 0.22, 0, 1)
+    return np.where(idx_mask, np.sqrt(1 - x ** 2), 0.0)
+
+
+def au5(g: _Geometry) -> np.ndarray:   # upper lid raiser
+    d = np.zeros_like(g.P)
+    d[:, 1] = -0.075 * _lid_profile(g, _UPPER_LID)
+    d[:, 1] += -0.03 * (_gauss(g.P, 0.5, g.eye_v - 0.2, 0.25, 0.1) + _gauss(g.P, -0.5, g.eye_v - 0.2, 0.25, 0.1)) * ~_UPPER_LID * (g.P[:, 1] < g.eye_v - 0.05)
+    return d
+
+
+def au6(g: _Geometry) -> np.ndarray:   # cheek raiser
+    P = g.P
+    w = _gauss(P, 0.55, g.eye_v + 0.42, 0.25, 0.2) + _gauss(P, -0.55, g.eye_v + 0.42, 0.25, 0.2)
+    w = w * (P[:, 1] > g.eye_v + 0.04) * ~_UPPER_LIPS * ~_LOWER_LIPS
+    d = np.zeros_like(P)
+    d[:, 1] = -0.07 * w
+    d[:, 1] += -0.045 * _lid_profile(g, _LOWER_LID)
+    return d
+
+
+def au7(g: _Geometry) -> np.ndarray:   # lid tightener
+    d = np.zeros_like(g.P)
+    d[:, 1] = -0.05 * _lid_profile(g, _LOWER_LID) + 0.015 * _lid_profile(g, _UPPER_LID)
+    return d
+
+
+def _corner_field(g: _Geometry, du: float, dv: float, s: float = 0.17) -> np.ndarray:
+    P = g.P
+    d = np.zeros_like(P)
+    for corner in (61, 291):
+        cu, cv = P[corner]
+        w = _gauss(P, cu, cv, s, s * 1.2)
+        sgn = np.sign(cu - g.mouth_u)
+        d[:, 0] += sgn * du * w
+        d[:, 1] += dv * w
+    return d
+
+
+def au12(g: _Geometry) -> np.ndarray:  # lip corner puller
+    d = _corner_field(g, 0.13, -0.17)
+    # the stretched upper lip rises a little off the teeth
+    d[_UPPER_LIPS, 1] += -0.025 * g.lip_profile(g.P[_UPPER_LIPS, 0], 0.0)
+    d += 0.5 * au6(g) * (g.P[:, 1] > g.eye_v + 0.2)[:, None]   # cheeks pushed up by the smile
+    return d
+
+
+def au15(g: _Geometry) -> np.ndarray:  # lip corner depressor
+    return _corner_field(g, 0.02, 0.10, 0.15)
+
+
+def au20(g: _Geometry) -> np.ndarray:  # lip stretcher
+    return _corner_field(g, 0.12, 0.02, 0.18)
+
+
+def au23(g: _Geometry) -> np.ndarray:  # lip tightener: narrower, thinner lips
+    d = _corner_field(g, -0.06, 0.0, 0.15)
+    d[_mask(OUTER_UPPER_LIP[1:-1]), 1] += 0.02
+    d[_mask(OUTER_LOWER_LIP[1:-1]), 1] -= 0.02
+    return d
+
+
+def au24(g: _Geometry) -> np.ndarray:  # lip pressor
+    d = _corner_field(g, -0.03, 0.0, 0.15)
+    d[_mask(OUTER_UPPER_LIP[1:-1]), 1] += 0.03
+    d[_mask(OUTER_LOWER_LIP[1:-1]), 1] -= 0.035
+    return d
+
+
+def au9(g: _Geometry) -> np.ndarray:   # nose wrinkler
+    P = g.P
+    d = np.zeros_like(P)
+    d[_NOSE_WINGS, 1] = -0.06
+    w = (_gauss(P, 0.25, 0.45, 0.15, 0.2) + _gauss(P, -0.25, 0.45, 0.15, 0.2)) * ~_NOSE_WINGS
+    d[:, 1] += -0.04 * w
+    d[_UPPER_LIPS, 1] = -0.035 * g.lip_profile(P[_UPPER_LIPS, 0], 0.4)
+    d += 0.4 * au4(g)
+    return d
+
+
+def au10(g: _Geometry) -> np.ndarray:  # upper lip raiser
+    P = g.P
+    d = np.zeros_like(P)
+    d[_UPPER_LIPS, 1] = -0.09 * g.lip_profile(P[_UPPER_LIPS, 0], 0.3)
+    d[_NOSE_WINGS, 1] = -0.03
+    return d
+
+
+def _lower_lip_down(g: _Geometry, amount: float, chin: float) -> np.ndarray:
+    P = g.P
+    d = np.zeros_like(P)
+    d[_LOWER_LIPS, 1] = amount * g.lip_profile(P[_LOWER_LIPS, 0], 0.2)
+    d[_CHIN, 1] = chin
+    return d
+
+
+def au16(g: _Geometry) -> np.ndarray:  # lower lip depressor
+    return _lower_lip_down(g, 0.10, 0.03)
+
+
+def au17(g: _Geometry) -> np.ndarray:  # chin raiser (pushes the lower lip up)
+    P = g.P
+    d = np.zeros_like(P)
+    w = _smoothstep((P[:, 1] - g.mouth_v - 0.1) / 0.35) * ~_LOWER_LIPS
+    d[:, 1] = -0.07 * w
+    d[_LOWER_LIPS, 1] = -0.04 * g.lip_profile(P[_LOWER_LIPS, 0], 0.2)
+    return d
+
+
+def au25(g: _Geometry) -> np.ndarray:  # lips part
+    P = g.P
+    d = _lower_lip_down(g, 0.06, 0.0)
+    d[_INNER_UPPER, 1] = -0.02 * g.lip_profile(P[_INNER_UPPER, 0], 0.2)
+    return d
+
+
+def _jaw(g: _Geometry, drop: float) -> np.ndarray:
+    """Jaw rotation seen from the front: everything below the upper-lip line goes down."""
+    P = g.P
+    below = P[:, 1] - g.upper_lip_line(P[:, 0])
+    w = _smoothstep(below / 0.25)
+    w = np.where(_UPPER_LIPS | _CORNERS, 0.0, w)
+    w = np.where(_LOWER_LIPS, g.lip_profile(P[:, 0], 0.25), w)
+    lateral = np.exp(-0.5 * ((P[:, 0] - g.mouth_u) / 0.75) ** 2)
+    d = np.zeros_like(P)
+    d[:, 1] = drop * w * np.where(_LOWER_LIPS, 1.0, 0.35 + 0.65 * lateral)
+    # corners follow a little so the opening is a rounded oval
+    d[_CORNERS, 1] = 0.2 * drop
+    return d
+
+
+def au26(g: _Geometry) -> np.ndarray:  # jaw drop
+    return _jaw(g, 0.30)
+
+
+def au27(g: _Geometry) -> np.ndarray:  # mouth stretch
+    return _jaw(g, 0.42) + _corner_field(g, -0.05, 0.0, 0.12)
+
+
+AU_FIELDS: dict[int, Callable[[_Geometry], np.ndarray]] = {
+    1: au1, 2: au2, 4: au4, 5: au5, 6: au6, 7: au7, 9: au9, 10: au10, 12: au12, 15: au15,
+    16: au16, 17: au17, 20: au20, 23: au23, 24: au24, 25: au25, 26: au26, 27: au27,
+}
+SUPPORTED_AUS: tuple[int, ...] = tuple(sorted(AU_FIELDS))
+MAX_INTENSITY = 5.0
+
+
+def check_aus(aus: dict[int, float]) -> dict[int, float]:
+    """Validate a {AU: intensity 0..5} mapping; unknown AUs are an error naming the supported ones."""
+    out = {}
+    for au, val in aus.items():
+        au = int(au)
+        if au not in AU_FIELDS:
+            raise ValueError(f"AU{au} has no displacement field; supported: {list(SUPPORTED_AUS)}")
+        val = float(val)
+        if not 0.0 <= val <= MAX_INTENSITY:
+            raise ValueError(f"AU{au} intensity {val} outside 0..{MAX_INTENSITY:g}")
+        out[au] = val
+    return out
+
+
+class AUMotionModel:
+    """Displacement bases (pixels per unit of FACS intensity) for one reference face."""
+
+    def __init__(self, points: np.ndarray):
+        if points.shape != (N_POINTS, 2):
+            raise ValueError(f"expected ({N_POINTS}, 2) landmarks, got {points.shape}")
+        self.points = points.astype(np.float64)
+        self.frame = FaceFrame.from_landmarks(self.points)
+        self.face_points = self.frame.to_face(self.points)
+        self._geom = _Geometry(self.face_points)
+        self._basis: dict[int, np.ndarray] = {}
+
+    def basis(self, au: int) -> np.ndarray:
+        """(478, 2) pixel displacement of AU ``au`` per unit intensity."""
+        if au not in self._basis:
+            field = AU_FIELDS[au](self._geom) / MAX_INTENSITY
+            self._basis[au] = self.frame.vec_to_image(field)
+        return self._basis[au]
+
+    def displacement(self, aus: dict[int, float]) -> np.ndarray:
+        """Sum of AU fields at the given (possibly negative) intensities, pixels (478, 2)."""
+        d = np.zeros_like(self.points)
+        for au, val in aus.items():
+            if val:
+                d += val * self.basis(au)
+        return d
+
+
+# --- neutralising an expression already on the reference ---------------------------------
+# Neutral-face geometry in IOD units (eye-centre distance). A relaxed mouth's corners sit at
+# about the height of the inner-lip midline (grace_hopper, neutral: +0.003) and the mouth is
+# ~0.85-0.9 IOD wide (grace_hopper: 0.86); the smiling astronaut measures lift 0.156, width 1.02.
+NEUTRAL_CORNER_LIFT = 0.02
+NEUTRAL_MOUTH_WIDTH = 0.90
+MAX_NEUTRALISE = 8.0                         # a broad smile needs more than one "E" of AU12
+
+
+@dataclass(frozen=True)
+class MouthState:
+    corner_lift: float   # IOD units; > 0 = corners above the lip midline (a smile)
+    width: float         # corner-to-corner distance, IOD units
+    opening: float       # inner-lip gap at the mouth centre, IOD units
+
+
+def mouth_state(points: np.ndarray) -> MouthState:
+    """Smile and mouth opening measured from landmark geometry (in IOD units)."""
+    P = FaceFrame.from_landmarks(points).to_face(points)
+    mid_v = 0.5 * (P[13, 1] + P[14, 1])
+    lift = mid_v - 0.5 * (P[61, 1] + P[291, 1])
+    width = abs(P[291, 0] - P[61, 0])
+    gap = float(np.mean(P[[87, 14, 317], 1] - P[[82, 13, 312], 1]))
+    return MouthState(float(lift), float(width), max(gap, 0.0))
+
+
+def smile_intensity(model: AUMotionModel) -> float:
+    """AU12 intensity that explains the reference's smile: the larger of its corner-lift and
+    widening excesses over the neutral shape, each divided by what one unit of this face's AU12
+    field produces (measured by applying the field)."""
+    state = mouth_state(model.points)
+    unit = mouth_state(model.points + model.basis(12))
+    lift = max(state.corner_lift - NEUTRAL_CORNER_LIFT, 0.0) / max(unit.corner_lift - state.corner_lift, 1e-6)
+    widen = max(state.width - NEUTRAL_MOUTH_WIDTH, 0.0) / max(unit.width - state.width, 1e-6)
+    return float(min(max(lift, widen), MAX_NEUTRALISE))
+
+
+def close_mouth_field(model: AUMotionModel) -> np.ndarray:
+    """Pixel displacement that closes an open mouth: each inner lower-lip point moves onto its
+    upper-lip partner, and the jaw (outer lower lip, chin) comes up by the mean gap."""
+    g, P = model._geom, model.face_points
+    upper, lower = list(INNER_UPPER_LIP[1:-1]), list(INNER_LOWER_LIP[1:-1])
+    gap = float(np.mean(P[lower, 1] - P[upper, 1]))
+    d = _jaw(g, -max(gap, 0.0)) if gap > 0 else np.zeros_like(P)
+    d[lower] = P[upper] - P[lower]
+    return model.frame.vec_to_image(d)
+
+
+def neutralising(model: AUMotionModel, enabled: bool = True) -> tuple[np.ndarray, dict[str, float]]:
+    """Displacement (478, 2 pixels) taking a smile / open mouth off the reference, and a record.
+
+    The smile is removed with negative AU12 scaled to the measured excess over the neutral shape;
+    an open mouth is closed point by point (``close_mouth_field``).
+    """
+    disp = np.zeros_like(model.points)
+    if not enabled:
+        return disp, {}
+    state = mouth_state(model.points)
+    info: dict[str, float] = {}
+    smile = smile_intensity(model)
+    if smile > 0.25:
+        disp += -smile * model.basis(12)
+        info["au12"] = -round(smile, 3)
+    if state.opening > 0.01:
+        disp += close_mouth_field(model)
+        info["mouth_opening_iod"] = round(state.opening, 4)
+    return disp, info
