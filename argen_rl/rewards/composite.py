@@ -1,7 +1,7 @@
 """Reward registry and the weighted composite sum_k lam_k r_k used by the top-k rule (Eq. 18).
 
     reward = CompositeReward({"steps": 0.2, "quality": 0.3, "face": 0.3, "expression": 0.2},
-                             {"steps": {"S_max": 50}, "expression": {"A_max": 6.0}})
+                             {"steps": {"S_max": 50}, "expression": {"A_max": 5.5}})
     scores, info = reward(videos, requests)
     info["reward/quality"]   # per-video r_Q; likewise reward/steps, reward/face, reward/expression
 
@@ -60,7 +60,7 @@ class RewardConfig(StrictModel):
     """r_Q: Laplacian variance at which the sharpness score reaches 63 %."""
     contrast_scale: float = 40.0
     """r_Q: grey-level std at which the contrast score reaches 63 %."""
-    A_max: float = 6.0
+    A_max: float = 5.5
     """r_E: largest reasonable AU-vector L2 norm (0..5 scale); beyond it r_E falls (Eq. 17)."""
     agreement_weight: float = 0.5
     """r_E: share of the agreement between measured and target AUs (0 = amplitude only)."""

@@ -43,3 +43,60 @@ def test_agreement_cosine_on_au_set_order():
     negative = -same                                      # AUs below the reference are not "agreement"
     assert agreement_score(negative, t) == 0.0
     assert agreement_score(same, np.zeros(7)) == 0.0
+
+
+# --- on real face videos made by the warp generator ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def surprise_videos(grace_hopper):
+    """Warp clips of the real photo with every surprise AU at FACS 0 / 2.5 (moderate) / 5 (maximum)."""
+    from argen_rl.asi.kb import load_kb
+    from argen_rl.generation.registry import make_generator
+    from argen_rl.types import Emotion, GenParams, GenRequest
+
+    aus = load_kb().emotion_aus("surprise")
+    gen = make_generator("warp")
+    reqs = [GenRequest(grace_hopper, "surprise", Emotion.SURPRISE, {au: s for au in aus},
+                       GenParams(steps=8, a=1.0, b=1.0, size=256, seed=0)) for s in (0.0, 2.5, 5.0)]
+    return gen.generate(reqs), reqs
+
+
+def test_static_face_has_zero_amplitude(face256):
+    from argen_rl.rewards import make_expression_reward
+    from tests.rewards.reward_videos import make_request, static_video
+
+    r, info = make_expression_reward(A_max=5.5)([static_video(face256)], [make_request(face256)])
+    assert r[0] == 0.0 and info["expression/peak_au_norm"][0] == 0.0
+
+
+def test_exaggerated_expression_is_penalised_against_a_moderate_one(surprise_videos):
+    from argen_rl.rewards import make_expression_reward
+
+    videos, reqs = surprise_videos
+    r, info = make_expression_reward(A_max=5.5)(videos, reqs)
+    none, moderate, exaggerated = r
+    peaks = info["expression/peak_au_norm"]
+    assert peaks[2] > 5.5 > peaks[0]             # the maximum overshoots A_max, no-AU stays below
+    assert moderate > exaggerated + 0.1          # exaggeration costs reward
+    assert moderate > none + 0.3                 # and a barely moving face earns little
+    assert 0.0 <= r.min() and r.max() <= 1.0
+
+
+def test_agreement_prefers_the_target_emotions_aus(surprise_videos):
+    from argen_rl.asi.kb import load_kb
+    from argen_rl.rewards import make_expression_reward
+    from argen_rl.types import Emotion, GenRequest
+
+    videos, reqs = surprise_videos
+    happy = {au: 3.0 for au in load_kb().emotion_aus("happy")}
+    as_happy = [GenRequest(q.image, q.prompt, Emotion.HAPPY, happy, q.params) for q in reqs]
+    fn = make_expression_reward(A_max=5.5, agreement_weight=1.0)
+    r_sur, info_sur = fn(videos[1:], reqs[1:])
+    r_hap, _ = fn(videos[1:], as_happy[1:])
+    assert np.all(r_sur > r_hap + 0.1), (r_sur, r_hap)
+    np.testing.assert_allclose(r_sur, info_sur["expression/agreement"])
+    # no target AUs (neutral): amplitude only, agreement not defined
+    neutral = [GenRequest(q.image, q.prompt, Emotion.NEUTRAL, {}, q.params) for q in reqs[1:2]]
+    r_neu, info_neu = fn(videos[1:2], neutral)
+    assert np.isnan(info_neu["expression/agreement"][0])
+    assert r_neu[0] == pytest.approx(info_neu["expression/amplitude"][0])
