@@ -1,6 +1,8 @@
 """`argen data ...`: inspect a dataset (`summary`) and build the synthetic sample dataset (`sample`)."""
 from __future__ import annotations
 
+import re
+from collections import Counter
 from pathlib import Path
 
 import typer
@@ -35,7 +37,7 @@ def summary(
         index = read_dataset(root, kind, frames_dir, verify=verify, include_contempt=not no_contempt)
         rec = load_recall_report(recall) if recall else None
         counts = class_counts(index.clips)
-        scarce = scarce_classes(counts, rec, ratio=ratio)
+        scarce = scarce_classes(counts, rec, ratio=ratio) if index.clips else []
     except (FileNotFoundError, ValueError) as err:
         typer.secho(f"error: {err}", fg="red", err=True)
         raise typer.Exit(2) from None
@@ -49,7 +51,8 @@ def summary(
     typer.echo(f"scarce (count < {ratio:g} x total/7 = {thr:.1f}"
                f"{' and recall < 0.5' if rec else ''}): {', '.join(e.value for e in scarce) or 'none'}")
     if index.skipped:
-        typer.echo("skipped:")
+        by_reason = Counter(_reason_kind(s.reason) for s in index.skipped)
+        typer.echo("skipped, by reason: " + "; ".join(f"{n} x {r}" for r, n in by_reason.most_common()))
         for s in index.skipped[:20]:
             typer.echo(f"  {s.clip_id}: {s.reason}  [{s.path}]")
         if len(index.skipped) > 20:
@@ -62,6 +65,15 @@ def summary(
     png = plot_class_distribution(out / "class_distribution.png", counts, scarce, thr,
                                   f"{index.name}: {total} clips ({root.name})")
     typer.echo(f"wrote {png}, {out / 'class_counts.csv'}, {out / 'skipped.csv'}")
+    if not index.clips:
+        typer.secho("error: no clip could be indexed (see the skip reasons above; --frames-dir?)", fg="red", err=True)
+        raise typer.Exit(1)
+
+
+def _reason_kind(reason: str) -> str:
+    """A skip reason without its file path / numbers, for grouping ('label 9 outside' -> 'label N outside')."""
+    head = reason.split(": /")[0]
+    return re.sub(r"\d+", "N", head)[:80]
 
 
 @app.command()

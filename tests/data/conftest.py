@@ -32,3 +32,18 @@ def write_frames(face64):
 
     return _write
 
+
+
+@pytest.fixture(scope="session")
+def sample_root(tmp_path_factory):
+    """sample_root(layout) -> a sample dataset in that layout, built once per test session."""
+    from argen_rl.data import build_sample_dataset
+
+    cache: dict[str, Path] = {}
+
+    def _get(layout: str) -> Path:
+        if layout not in cache:
+            cache[layout] = build_sample_dataset(tmp_path_factory.mktemp(f"sample_{layout}") / "root", layout)
+        return cache[layout]
+
+    return _get

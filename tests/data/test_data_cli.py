@@ -26,9 +26,8 @@ def test_sample_then_summary(tmp_path):
     assert rows["happy"]["count"] == "12" and rows["fear"]["scarce"] == "1" and rows["sad"]["scarce"] == "0"
 
 
-def test_summary_reports_skips_and_recall(tmp_path):
-    root = tmp_path / "ck"
-    assert runner.invoke(app, ["data", "sample", str(root), "--layout", "ckplus"]).exit_code == 0
+def test_summary_reports_skips_and_recall(tmp_path, sample_root):
+    root = sample_root("ckplus")
     recall = tmp_path / "recall.json"
     recall.write_text('{"surprise": 0.7, "disgust": 0.1, "fear": 0.2}')
     res = runner.invoke(app, ["data", "summary", str(root), "--out", str(tmp_path / "o"),
@@ -45,3 +44,16 @@ def test_summary_bad_root_is_a_clear_error(tmp_path):
     assert res.exit_code == 2 and "dataset root not found" in res.output
     res = runner.invoke(app, ["data", "sample", str(tmp_path / "x"), "--layout", "nope"])
     assert res.exit_code == 2 and "unknown layout" in res.output
+
+
+def test_summary_with_nothing_indexed_explains_why(tmp_path):
+    root = tmp_path / "dfew"
+    assert runner.invoke(app, ["data", "sample", str(root)]).exit_code == 0
+    (root / "Clip" / "clip_224x224").rename(root / "Clip" / "frames_moved")
+    res = runner.invoke(app, ["data", "summary", str(root), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1
+    assert "50 x clip folder (or video file) not found" in res.output
+    assert (tmp_path / "o" / "class_distribution.png").is_file()
+    res = runner.invoke(app, ["data", "summary", str(root), "--out", str(tmp_path / "o"),
+                              "--frames-dir", "Clip/frames_moved"])
+    assert res.exit_code == 0 and "50 clips indexed, 0 skipped" in res.output

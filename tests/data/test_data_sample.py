@@ -44,8 +44,8 @@ def test_sample_neutral_clips_keep_a_frontal_face(clips):
 
 
 @pytest.mark.parametrize("layout", ["dfew", "ferv39k", "ckplus", "folder"])
-def test_sample_layouts_read_back(tmp_path, layout):
-    root = build_sample_dataset(tmp_path / layout, layout=layout, seed=0)
+def test_sample_layouts_read_back(sample_root, layout):
+    root = sample_root(layout)
     assert "SYNTHETIC" in (root / "README.txt").read_text()
     index = read_dataset(root, verify=True, progress=False)
     assert index.name == layout
