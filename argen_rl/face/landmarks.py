@@ -50,8 +50,9 @@ MOUTH_RIGHT, MOUTH_LEFT = 61, 291
 UPPER_LIP_TOP, UPPER_LIP_INNER, LOWER_LIP_INNER, LOWER_LIP_BOTTOM = 0, 13, 14, 17
 CHIN = 152
 RIGHT_CHEEK_POINT, LEFT_CHEEK_POINT = 205, 425
-# Points that barely move with expressions: eye corners and the nose bridge (alignment anchors).
-STABLE_POINTS = (RIGHT_EYE_OUTER, RIGHT_EYE_INNER, LEFT_EYE_INNER, LEFT_EYE_OUTER, 168, 6, 197, 195)
+# Points that barely move with expressions: eye corners and the nose bridge below the glabella
+# (168, between the brows, follows brow movements, so it is left out). Alignment anchors.
+STABLE_POINTS = (RIGHT_EYE_OUTER, RIGHT_EYE_INNER, LEFT_EYE_INNER, LEFT_EYE_OUTER, 6, 197, 195)
 
 _MP_LOCK = threading.Lock()   # mediapipe graphs are not re-entrant
 
@@ -115,6 +116,18 @@ class FaceMesh:
         return out
 
 
+def eye_centres(lm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(right, left) eye centres = midpoints of each eye's two corners, for (..., 478, 2) points."""
+    right = 0.5 * (lm[..., RIGHT_EYE_OUTER, :] + lm[..., RIGHT_EYE_INNER, :])
+    left = 0.5 * (lm[..., LEFT_EYE_OUTER, :] + lm[..., LEFT_EYE_INNER, :])
+    return right, left
+
+
 def inter_ocular(lm: np.ndarray) -> np.ndarray:
-    """Outer-eye-corner distance of (..., 478, 2) landmarks (the AU normaliser)."""
-    return np.linalg.norm(lm[..., LEFT_EYE_OUTER, :] - lm[..., RIGHT_EYE_OUTER, :], axis=-1)
+    """Eye-centre to eye-centre distance of (..., 478, 2) landmarks: the AU length unit (IOD).
+
+    Eye centres (not the outer corners) so that the unit matches the face frame of the warp
+    generator (generation/au_motion.py); it is ~0.7x the outer-corner distance.
+    """
+    right, left = eye_centres(lm)
+    return np.linalg.norm(left - right, axis=-1)
