@@ -1,0 +1,1 @@
+"""ARD policy training on RLlib (PPO on one-step episodes): config, callbacks, loop, evaluation."""

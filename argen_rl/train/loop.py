@@ -1,0 +1,173 @@
+"""The training run: launch generator actors, train PPO, checkpoint/resume, log, evaluate.
+
+``train(cfg)`` is what ``experiments/train_policy.py`` and ``argen train`` call. Outputs under
+``cfg.run_dir``: ``config.yaml`` (exact settings), ``checkpoints/iter_NNNNNN/`` (Algorithm
+checkpoints; the policy module alone loads with ``argen_rl.policy.greedy.load_policy``),
+``tb/`` (TensorBoard), ``metrics.jsonl`` (one row per iteration), ``learning_curve.png`` and
+``summary.json`` (held-out evaluation, cache hit rate, timings).
+"""
+from __future__ import annotations
+
+import json
+import numbers
+import os
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import ray
+
+from argen_rl.config import dump_config
+from argen_rl.io_utils import atomic_write_json, atomic_write_text
+from argen_rl.train.config import TrainConfig
+
+CKPT_PREFIX = "iter_"
+STATE_FILE = "trainer_state.json"
+
+
+def init_ray(cfg: TrainConfig) -> bool:
+    """Join the configured / job's cluster, or start a private local one. True if we started it."""
+    if ray.is_initialized():
+        return False
+    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # keep Ray on loopback
+    if cfg.ray.address:
+        ray.init(address=cfg.ray.address, log_to_driver=False)
+    elif os.environ.get("RAY_ADDRESS"):          # set by `ray job submit`
+        ray.init(log_to_driver=False)
+    else:
+        ray.init(address="local", num_cpus=cfg.ray.num_cpus, include_dashboard=False,
+                 log_to_driver=False)
+    return True
+
+
+def latest_checkpoint(run_dir: str | Path) -> Path | None:
+    """The newest complete checkpoint (its trainer_state.json is written last)."""
+    ckpts = sorted(p for p in (Path(run_dir) / "checkpoints").glob(f"{CKPT_PREFIX}*")
+                   if (p / STATE_FILE).is_file())
+    return ckpts[-1] if ckpts else None
+
+
+def save_checkpoint(algo, cfg: TrainConfig, iteration: int) -> Path:
+    path = Path(cfg.run_dir).resolve() / "checkpoints" / f"{CKPT_PREFIX}{iteration:06d}"
+    algo.save_to_path(str(path))
+    space = cfg.env.actions.space()
+    atomic_write_json(path / "action_space.json",
+                      {"steps": list(space.steps), "a": list(space.a), "b": list(space.b)})
+    atomic_write_json(path / STATE_FILE, {"iteration": iteration})   # marks it complete
+    return path
+
+
+def metrics_row(result: dict, iteration: int, seconds: float) -> dict:
+    """Flatten one RLlib result into our namespaced metrics."""
+    env = result.get("env_runners", {})
+    learner = result.get("learners", {}).get("default_policy", {})
+    row = {"iteration": iteration, "time/iteration_s": seconds,
+           "episodes/iteration": _num(env.get("num_episodes")),
+           "episodes/lifetime": _num(env.get("num_episodes_lifetime")),
+           "env_steps/lifetime": _num(env.get("num_env_steps_sampled_lifetime")),
+           "episode_return_mean": _num(env.get("episode_return_mean"))}
+    for k, v in env.items():
+        if "/" in k and isinstance(v, numbers.Number) and k.split("/")[0] in (
+                "reward", "action", "time", "cache", "pool", "rollout"):
+            row[k] = float(v)
+    for k in ("policy_loss", "vf_loss", "entropy", "mean_kl_loss"):
+        if k in learner:
+            row[f"loss/{k}"] = float(learner[k])
+    return row
+
+
+def _num(v):
+    """numpy / torch scalars -> plain int or float (JSON-safe); None stays None."""
+    if v is None:
+        return None
+    v = float(v)
+    return int(v) if v.is_integer() else v
+
+
+def train(cfg: TrainConfig, progress: bool = True,
+          on_iteration: Callable[[int, dict], None] | None = None) -> dict:
+    """Run (or resume) training and the held-out evaluation; returns the summary dict."""
+    from tqdm.auto import tqdm
+
+    from argen_rl.policy.greedy import load_policy
+    from argen_rl.train.evaluate import evaluate_policy
+    from argen_rl.train.plots import plot_learning_curve
+    from argen_rl.train.ppo import build_ppo_config
+    from envs.bandit_env import ArgenBanditEnv
+    from envs.rollout import RolloutPool
+
+    run_dir = Path(cfg.run_dir).resolve()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    dump_config(cfg, run_dir / "config.yaml")
+    started_ray = init_ray(cfg)
+    pool = algo = writer = None
+    try:
+        # 1. generator actors + reward cache (named; env runners look them up)
+        pool = RolloutPool.launch(cfg.env)
+        # 2. the algorithm, restored from the latest checkpoint when resuming
+        algo = build_ppo_config(cfg).build_algo()
+        rows = _read_rows(run_dir / "metrics.jsonl") if cfg.resume else []
+        start = 0
+        ckpt = latest_checkpoint(run_dir) if cfg.resume else None
+        if ckpt is not None:
+            algo.restore_from_path(str(ckpt))
+            # the env runners must act with the restored weights from the first sample on
+            algo.env_runner_group.sync_weights(from_worker_or_learner_group=algo.learner_group,
+                                               inference_only=True, timeout_seconds=30)
+            start = json.loads((ckpt / STATE_FILE).read_text())["iteration"]
+            rows = [r for r in rows if r["iteration"] <= start]
+        from torch.utils.tensorboard import SummaryWriter
+
+        writer = SummaryWriter(str(run_dir / "tb"))
+        last_ckpt = ckpt
+        # 3. iterations: sample train_batch_size one-step episodes, PPO update, log, checkpoint
+        for it in tqdm(range(start + 1, cfg.iterations + 1), desc="train", disable=not progress,
+                       initial=start, total=cfg.iterations):
+            t0 = time.perf_counter()
+            result = algo.train()
+            row = metrics_row(result, it, time.perf_counter() - t0)
+            rows.append(row)
+            atomic_write_text(run_dir / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+            for k, v in row.items():
+                if k != "iteration" and isinstance(v, (int, float)):
+                    writer.add_scalar(k, v, it)
+            if it % cfg.checkpoint_every == 0 or it == cfg.iterations:
+                last_ckpt = save_checkpoint(algo, cfg, it)
+            if on_iteration is not None:
+                on_iteration(it, row)
+        writer.flush()
+        plot_learning_curve(rows, run_dir / "learning_curve.png")
+        # 4. held-out evaluation of the greedy policy loaded from the checkpoint alone
+        summary: dict = {"run_dir": str(run_dir), "iterations": cfg.iterations,
+                         "resumed_from": start, "checkpoint": str(last_ckpt) if last_ckpt else None,
+                         "cache": pool.cache_stats(),
+                         "time/iteration_s_mean": float(np.mean([r["time/iteration_s"] for r in rows]))
+                         if rows else None,
+                         "episodes/lifetime": rows[-1].get("episodes/lifetime") if rows else None}
+        if last_ckpt is not None:
+            policy = load_policy(last_ckpt)
+            env_cfg = cfg.env.model_copy(update={"split": cfg.eval.split})
+            res = evaluate_policy(policy, ArgenBanditEnv(env_cfg.model_dump(mode="json")),
+                                  cfg.eval.random_actions, seed=cfg.seed)
+            summary["eval"] = res.as_dict()
+            for name in ("greedy", "random", "mid"):
+                writer.add_scalar(f"eval/{name}", getattr(res, name), cfg.iterations)
+        summary["cache_final"] = pool.cache_stats()
+        atomic_write_json(run_dir / "summary.json", summary)
+        return summary
+    finally:
+        if writer is not None:
+            writer.close()
+        if algo is not None:
+            algo.stop()
+        if pool is not None:
+            pool.shutdown()
+        if started_ray:
+            ray.shutdown()
+
+
+def _read_rows(path: Path) -> list[dict]:
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
