@@ -20,7 +20,8 @@ app.add_typer(data_app, name="data")
 # stage:asi
 from argen_rl.generation.cli import app as generate_app
 app.add_typer(generate_app, name="generate")
-# stage:train
+from argen_rl.train.cli import app as train_app
+app.add_typer(train_app, name="train")
 # stage:tune
 # stage:augment
 # stage:serve
