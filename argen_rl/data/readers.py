@@ -6,9 +6,15 @@ surfaces as ``FrameReadError`` from ``load_clip_frames``, which callers catch an
 ``verify=True`` decodes every frame at index time (with a progress bar) and moves clips with an
 undecodable frame into ``DatasetIndex.skipped``; use it once on a new copy of a dataset
 (``argen data summary --verify``).
+
+Optional subject sidecar: DFEW, FERV39k and plain folders carry no subject ids. If the root holds
+a ``clips.csv`` with ``subject`` and ``index_id`` (or ``clip_id``) columns, as the sample
+dataset does, clips without a subject get theirs from it (needed for per-subject sFVD).
 """
 from __future__ import annotations
 
+import csv
+import dataclasses
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -66,6 +72,7 @@ def read_dataset(root: Path, kind: str = "auto", frames_dir: str | None = None, 
         index = read_ckplus(root, frames_dir, include_contempt=include_contempt)
     else:
         index = {"dfew": read_dfew, "ferv39k": read_ferv39k, "folder": read_folder}[kind](root, frames_dir)
+    _fill_subjects(index)
     if verify:
         kept = []
         for clip in tqdm(index.clips, desc=f"verify {index.name}", unit="clip", disable=not progress):
@@ -76,3 +83,18 @@ def read_dataset(root: Path, kind: str = "auto", frames_dir: str | None = None, 
                 index.skip(clip.clip_id, clip.video_path or (clip.frames[0].parent if clip.frames else ""), err)
         index.clips = kept
     return index
+
+
+def _fill_subjects(index: DatasetIndex) -> None:
+    sidecar = index.root / "clips.csv"
+    if not sidecar.is_file() or all(c.subject for c in index.clips):
+        return
+    with open(sidecar, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        fields = set(reader.fieldnames or ())
+        key = "index_id" if "index_id" in fields else "clip_id"
+        if "subject" not in fields or key not in fields:
+            return
+        subjects = {row[key]: row["subject"] for row in reader if row.get(key) and row.get("subject")}
+    index.clips = [c if c.subject or c.clip_id not in subjects else dataclasses.replace(c, subject=subjects[c.clip_id])
+                   for c in index.clips]

@@ -166,7 +166,7 @@ def _write_csv(path: Path, rows: list[list], header: list[str] | None, delimiter
     path.write_text(buf.getvalue(), encoding="utf-8")
 
 
-def _write_dfew(root: Path, clips: list[SampleClip]) -> None:
+def _write_dfew(root: Path, clips: list[SampleClip]) -> dict[str, str]:
     for c in clips:
         _write_frames(root / "Clip" / "clip_224x224" / c.clip_id, c.frames)
     for k in range(1, 6):
@@ -174,22 +174,26 @@ def _write_dfew(root: Path, clips: list[SampleClip]) -> None:
             rows = [[int(c.clip_id), c.emotion.index + 1] for c in clips if keep(c)]
             _write_csv(root / "EmoLabel_DataSplit" / f"{split}(single-labeled)" / f"set_{k}.csv",
                        rows, ["video_name", "label"])
+    return {c.clip_id: c.clip_id for c in clips}
 
 
-def _write_ferv39k(root: Path, clips: list[SampleClip]) -> None:
-    rows = {"train": [], "test": []}
+def _write_ferv39k(root: Path, clips: list[SampleClip]) -> dict[str, str]:
+    rows, ids = {"train": [], "test": []}, {}
     for i, c in enumerate(clips):
         name = c.emotion.value.capitalize()
         rel = f"{FERV39K_SCENES[i % 2]}/{name}/{c.clip_id}"
         _write_frames(root / "2_ClipsforFaceCrop" / rel, c.frames)
         rows["test" if c.fold == 1 else "train"].append([rel, name])
+        ids[c.clip_id] = rel.replace("/", "_")
     for split, r in rows.items():
         _write_csv(root / "4_setups" / "All_scenes" / f"{split}_All.csv", r, None, delimiter=" ")
+    return ids
 
 
-def _write_ckplus(root: Path, clips: list[SampleClip], rng: np.random.Generator) -> None:
+def _write_ckplus(root: Path, clips: list[SampleClip], rng: np.random.Generator) -> dict[str, str]:
     subjects = {name: f"S{100 + i:03d}" for i, name in enumerate(sorted({c.subject for c in clips}))}
     seq_no: dict[str, int] = {}
+    ids: dict[str, str] = {}
     extra = [  # CK+ also has contempt, and sequences that carry no emotion label
         SampleClip("contempt", Emotion.CONTEMPT, clips[0].subject, clips[0].source, clips[0].frames[::-1], 1),
         SampleClip("unlabelled", Emotion.NEUTRAL, clips[1].subject, clips[1].source, clips[1].frames, 1),
@@ -199,6 +203,7 @@ def _write_ckplus(root: Path, clips: list[SampleClip], rng: np.random.Generator)
         seq_no[subj] = seq_no.get(subj, 0) + 1
         seq = f"{seq_no[subj]:03d}"
         stem = f"{subj}_{seq}_"
+        ids[c.clip_id] = f"{subj}_{seq}"
         gray = np.repeat(c.frames.mean(axis=3, keepdims=True).astype(np.uint8), 3, axis=3)  # CK+ is mostly grey
         _write_frames(root / "cohn-kanade-images" / subj / seq, gray, ".png", prefix=stem)
         peak = f"{stem}{len(c.frames):08d}"
@@ -209,9 +214,10 @@ def _write_ckplus(root: Path, clips: list[SampleClip], rng: np.random.Generator)
             (root / "Emotion" / subj / seq).mkdir(parents=True, exist_ok=True)
             (root / "Emotion" / subj / seq / f"{peak}_emotion.txt").write_text(
                 f"   {float(CKPLUS_CODES[c.emotion]):.7e}\n")
+    return ids
 
 
-def _write_folder(root: Path, clips: list[SampleClip]) -> None:
+def _write_folder(root: Path, clips: list[SampleClip]) -> dict[str, str]:
     seen: set[Emotion] = set()
     for c in clips:
         if c.emotion not in seen:  # one clip per class as an mp4 file, the rest as frame folders
@@ -219,6 +225,7 @@ def _write_folder(root: Path, clips: list[SampleClip]) -> None:
             write_mp4(root / c.emotion.value / f"{c.clip_id}.mp4", c.frames, fps=8)
         else:
             _write_frames(root / c.emotion.value / c.clip_id, c.frames)
+    return {c.clip_id: f"{c.emotion.value}_{c.clip_id}" for c in clips}
 
 
 _README = """\
@@ -235,7 +242,8 @@ Purpose: exercise the dataset readers, the scarce-class rule (the class sizes ar
 long-tailed: {sizes}), identity-frame selection (neutral clips keep a frontal face in every
 frame), generation and recognition code paths. Never report recognition numbers on it.
 
-clips.csv lists every clip with its subject and source photo.
+clips.csv lists every clip with its subject and source photo; index_id is the clip id that
+argen_rl.data.read_dataset gives it in this layout (and which it uses to fill Clip.subject).
 """
 
 
@@ -256,16 +264,17 @@ def build_sample_dataset(root: Path, layout: str = "dfew", seed: int = 0) -> Pat
     tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}.", dir=root.parent))
     try:
         if layout == "dfew":
-            _write_dfew(tmp, clips)
+            ids = _write_dfew(tmp, clips)
         elif layout == "ferv39k":
-            _write_ferv39k(tmp, clips)
+            ids = _write_ferv39k(tmp, clips)
         elif layout == "ckplus":
-            _write_ckplus(tmp, clips, np.random.default_rng(seed + 1))
+            ids = _write_ckplus(tmp, clips, np.random.default_rng(seed + 1))
         else:
-            _write_folder(tmp, clips)
+            ids = _write_folder(tmp, clips)
         _write_csv(tmp / "clips.csv",
-                   [[c.clip_id, c.emotion.value, c.subject, c.source, len(c.frames), c.fold] for c in clips],
-                   ["clip_id", "emotion", "subject", "source", "frames", "dfew_fold"])
+                   [[c.clip_id, ids[c.clip_id], c.emotion.value, c.subject, c.source, len(c.frames), c.fold]
+                    for c in clips],
+                   ["clip_id", "index_id", "emotion", "subject", "source", "frames", "dfew_fold"])
         sizes = ", ".join(f"{e.value} {n}" for e, n in CLASS_SIZES.items())
         (tmp / MARKER).write_text(_README.format(layout=layout, seed=seed, sizes=sizes))
         if root.exists():

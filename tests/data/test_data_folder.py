@@ -23,6 +23,10 @@ def test_folder_layout(tmp_path, write_frames, face64):
 
     assert detect_kind(root) == "folder"
     index = read_dataset(root)
+    assert all(c.subject is None for c in index.clips)
+    (root / "clips.csv").write_text("index_id,subject\nfear_b,P07\nnot_a_clip,P99\n")   # subject sidecar
+    index = read_dataset(root)
+    assert {c.clip_id: c.subject for c in index.clips} == {"Happiness_clip_a": None, "fear_b": "P07", "anger_c": None}
     clips = {c.clip_id: c for c in index.clips}
     assert set(clips) == {"Happiness_clip_a", "fear_b", "anger_c"}
     assert clips["Happiness_clip_a"].emotion is Emotion.HAPPY

@@ -52,10 +52,12 @@ def test_sample_layouts_read_back(sample_root, layout):
     counts = class_counts(index.clips)
     assert {e: counts[e] for e in (E.HAPPY, E.SURPRISE, E.DISGUST, E.FEAR)} == \
         {E.HAPPY: 12, E.SURPRISE: 3, E.DISGUST: 2, E.FEAR: 3}
+    # subjects: CK+ ids from its folders, the other layouts from the clips.csv sidecar
+    assert all(c.subject for c in index.clips) and len({c.subject for c in index.clips}) == 4
     if layout == "dfew":
         assert not index.skipped and {c.fold for c in index.clips} == {1, 2, 3, 4, 5}
     if layout == "ckplus":
-        assert counts[E.CONTEMPT] == 1 and len({c.subject for c in index.clips}) == 4
+        assert counts[E.CONTEMPT] == 1 and {c.subject for c in index.clips} == {"S100", "S101", "S102", "S103"}
         assert [s.reason for s in index.skipped] == ["no emotion file: CK+ leaves this sequence unlabelled"]
         assert all(index.facs[c.clip_id] for c in index.clips if c.emotion is not E.NEUTRAL)
         assert {c.clip_id for c in index.clips} == set(index.facs)
