@@ -24,7 +24,8 @@ from argen_rl.train.cli import app as train_app
 app.add_typer(train_app, name="train")
 # stage:tune
 # stage:augment
-# stage:serve
+from serve.cli import serve_command  # noqa: E402
+app.command("serve")(serve_command)
 from argen_rl.recognition.cli import app as recognize_app
 app.add_typer(recognize_app, name="recognize")
 from argen_rl.metrics.cli import app as metrics_app

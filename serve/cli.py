@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -19,6 +20,8 @@ def serve_command(
     port: int | None = typer.Option(None, help="override http_options.port"),
     replicas: int | None = typer.Option(None, help="override the generator deployment's num_replicas"),
     policy: Path | None = typer.Option(None, help="override policy_checkpoint (a trained policy)"),
+    address: str | None = typer.Option(None, help="Ray address (default: RAY_ADDRESS, a running local "
+                                       "cluster, else a new one; 'local' always starts a new one)"),
 ) -> None:
     """Serve on-demand augmentation (POST /v1/augment, GET /v1/emotions, /healthz, /docs) and block."""
     from argen_rl.config import ConfigError, validate_config
@@ -48,11 +51,15 @@ def serve_command(
         yaml.safe_dump(data, fh, sort_keys=False)
     host, p = data.get("http_options", {}).get("host", "127.0.0.1"), data.get("http_options", {}).get("port", 8000)
     typer.echo(f"serving on http://{host}:{p}  (docs: /docs)  config: {config}")
-    proc = subprocess.Popen([serve_bin, "run", "--app-dir", str(root), fh.name], env=env)
+    cmd = [serve_bin, "run", "--app-dir", str(root)] + (["--address", address] if address else []) + [fh.name]
+    # `serve run` gets its own session, so Ctrl-C / SIGTERM reach it exactly once: from us
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+    forward = lambda signum, _frame: proc.send_signal(signum)  # noqa: E731
+    old = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         code = proc.wait()
-    except KeyboardInterrupt:  # Ctrl-C reached `serve run` too: let it shut Serve down cleanly
-        code = proc.wait()
     finally:
+        for s, h in old.items():
+            signal.signal(s, h)
         os.unlink(fh.name)
     raise typer.Exit(code)
