@@ -46,8 +46,8 @@ def find_frames_root(root: Path, frames_dir: str | None) -> Path:
 
 
 def _clip_source(frames_root: Path, video_name: str) -> tuple[Path, list[Path] | None, Path | None]:
-    """Frame folder or video file of one clip: the name as written, then zero-padded to 5 digits."""
-    names = [video_name] + ([video_name.zfill(5)] if video_name.isdigit() else [])
+    """Frame folder or video file of one clip: the id zero-padded to 5 digits, then unpadded."""
+    names = [video_name] + ([video_name.lstrip("0") or "0"] if video_name.isdigit() else [])
     for name in names:
         d = frames_root / name
         if d.is_dir():
@@ -55,7 +55,7 @@ def _clip_source(frames_root: Path, video_name: str) -> tuple[Path, list[Path] |
         for ext in VIDEO_EXTS:
             if (frames_root / f"{name}{ext}").is_file():
                 return frames_root / f"{name}{ext}", None, frames_root / f"{name}{ext}"
-    return frames_root / names[-1], None, None
+    return frames_root / names[0], None, None
 
 
 def read_dfew(root: Path, frames_dir: str | None = None) -> DatasetIndex:
@@ -76,6 +76,7 @@ def read_dfew(root: Path, frames_dir: str | None = None) -> DatasetIndex:
             for line, row in enumerate(reader, 2):
                 row = {(key or "").strip(): (val or "").strip() for key, val in row.items()}
                 vid, raw = row.get("video_name", ""), row.get("label", "")
+                vid = vid.zfill(5) if vid.isdigit() else vid   # CSV "1" -> folder "00001"
                 if not vid:
                     index.skip(f"{path.name}:{line}", path, "row without video_name")
                     continue
@@ -92,7 +93,7 @@ def read_dfew(root: Path, frames_dir: str | None = None) -> DatasetIndex:
                     test_fold.setdefault(vid, k)
     frames_root = find_frames_root(root, frames_dir)
     bad = {s.clip_id for s in index.skipped}
-    for vid in sorted(labels, key=lambda v: (len(v.zfill(5)), v.zfill(5))):
+    for vid in sorted(labels):
         if vid in bad:  # a label problem in any CSV row makes the clip's label untrustworthy
             continue
         if len(labels[vid]) > 1:
@@ -107,6 +108,6 @@ def read_dfew(root: Path, frames_dir: str | None = None) -> DatasetIndex:
         if frames is not None and not frames:
             index.skip(vid, src, "clip folder has no frame files")
             continue
-        index.clips.append(Clip(src.stem, Emotion.from_index(label - 1),
+        index.clips.append(Clip(vid, Emotion.from_index(label - 1),
                                 frames=frames, video_path=video, fold=test_fold.get(vid), dataset="dfew"))
     return index

@@ -37,6 +37,6 @@ class DatasetIndex:
         return len(self.clips)
 
     def skip(self, clip_id: str, path: str | Path, reason: str) -> None:
-        entry = SkippedClip(str(clip_id), str(path), reason)
-        if entry not in self.skipped:  # DFEW lists each clip in several CSVs: report it once
-            self.skipped.append(entry)
+        # DFEW lists each clip in several CSVs: report each (clip, reason) once, at its first place
+        if not any(s.clip_id == str(clip_id) and s.reason == reason for s in self.skipped):
+            self.skipped.append(SkippedClip(str(clip_id), str(path), reason))
