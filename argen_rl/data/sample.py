@@ -113,7 +113,7 @@ def _render_clip(ident: _Identity, n_frames: int, rng: np.random.Generator, gent
         off = pan[0] + (pan[1] - pan[0]) * u
         m[0, 2] += SIZE / 2 + off[0] - ident.center[0]
         m[1, 2] += SIZE * 0.46 + off[1] - ident.center[1]
-        img = cv2.warpAffine(ident.image, m, (SIZE, SIZE), flags=cv2.INTER_AREA,
+        img = cv2.warpAffine(ident.image, m, (SIZE, SIZE), flags=cv2.INTER_LINEAR,
                              borderMode=cv2.BORDER_REFLECT101)
         gain = gain0 + (gain1 - gain0) * u
         frames[t] = np.clip(img.astype(np.float32) * gain, 0, 255).astype(np.uint8)
