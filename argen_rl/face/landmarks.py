@@ -104,15 +104,12 @@ class FaceMesh:
             return out
         with _MP_LOCK:
             mesh = _mediapipe_mesh(False, self.min_confidence)
-            mesh.reset()
-            try:
-                for t, f in enumerate(frames):
-                    f = check_image(f)
-                    pts = self._points(mesh.process(np.ascontiguousarray(f)), *f.shape[:2])
-                    if pts is not None:
-                        out[t] = pts
-            finally:
-                mesh.reset()
+            mesh.reset()      # forget the previous video's face (~25 ms, once per call)
+            for t, f in enumerate(frames):
+                f = check_image(f)
+                pts = self._points(mesh.process(np.ascontiguousarray(f)), *f.shape[:2])
+                if pts is not None:
+                    out[t] = pts
         return out
 
 

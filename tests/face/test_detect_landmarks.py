@@ -92,3 +92,13 @@ def test_tracking_agrees_with_per_frame_detection(grace_hopper):
     # the points follow the 2 px/frame shift
     dx = np.diff(static[:, L.NOSE_TIP, 0])
     assert np.allclose(dx, 2.0, atol=1.0)
+
+
+def test_videos_do_not_leak_into_each_other(astronaut, grace_hopper):
+    """Tracking state is reset per call: a video's first frame does not depend on the previous video."""
+    mesh = FaceMesh()
+    grace = cv2.resize(grace_hopper, (256, 300))
+    fresh = mesh.landmarks(grace)
+    mesh.landmarks_video(np.stack([cv2.resize(astronaut, (256, 300))] * 3))   # a different face/place
+    first = mesh.landmarks_video(np.stack([grace, grace]))[0]
+    assert np.linalg.norm(first - fresh, axis=-1).mean() < 0.02 * inter_ocular(fresh)
