@@ -295,7 +295,7 @@ def _jaw(g: _Geometry, drop: float) -> np.ndarray:
     below = P[:, 1] - g.upper_lip_line(P[:, 0])
     w = _smoothstep(below / 0.25)
     w = np.where(_UPPER_LIPS | _CORNERS, 0.0, w)
-    w = np.where(_LOWER_LIPS, g.lip_profile(P[:, 0], 0.25), w)
+    w = np.where(_LOWER_LIPS, g.lip_profile(P[:, 0], 0.1), w)
     lateral = np.exp(-0.5 * ((P[:, 0] - g.mouth_u) / 0.75) ** 2)
     d = np.zeros_like(P)
     d[:, 1] = drop * w * np.where(_LOWER_LIPS, 1.0, 0.35 + 0.65 * lateral)
@@ -304,12 +304,12 @@ def _jaw(g: _Geometry, drop: float) -> np.ndarray:
     return d
 
 
-def au26(g: _Geometry) -> np.ndarray:  # jaw drop
-    return _jaw(g, 0.30)
+def au26(g: _Geometry) -> np.ndarray:  # jaw drop (the dropping jaw draws the corners in: an oval)
+    return _jaw(g, 0.30) + _corner_field(g, -0.05, 0.0, 0.12)
 
 
 def au27(g: _Geometry) -> np.ndarray:  # mouth stretch
-    return _jaw(g, 0.42) + _corner_field(g, -0.05, 0.0, 0.12)
+    return _jaw(g, 0.42) + _corner_field(g, -0.08, 0.0, 0.12)
 
 
 AU_FIELDS: dict[int, Callable[[_Geometry], np.ndarray]] = {
@@ -368,6 +368,7 @@ class AUMotionModel:
 # ~0.85-0.9 IOD wide (grace_hopper: 0.86); the smiling astronaut measures lift 0.156, width 1.02.
 NEUTRAL_CORNER_LIFT = 0.02
 NEUTRAL_MOUTH_WIDTH = 0.90
+SMILE_AU6 = 0.7                              # AU6 removed per unit of AU12 removed
 MAX_NEUTRALISE = 8.0                         # a broad smile needs more than one "E" of AU12
 
 
@@ -399,15 +400,17 @@ def smile_intensity(model: AUMotionModel) -> float:
     return float(min(max(lift, widen), MAX_NEUTRALISE))
 
 
-def close_mouth_field(model: AUMotionModel) -> np.ndarray:
-    """Pixel displacement that closes an open mouth: each inner lower-lip point moves onto its
-    upper-lip partner, and the jaw (outer lower lip, chin) comes up by the mean gap."""
+def close_mouth_field(model: AUMotionModel, base: np.ndarray) -> np.ndarray:
+    """Pixel displacement, added to ``base``, that closes an open mouth: the jaw (outer lower
+    lip, chin) comes up by the mean gap and each inner lower-lip point lands exactly on its
+    upper-lip partner *as displaced by* ``base`` (so the lips meet and never cross)."""
     g, P = model._geom, model.face_points
     upper, lower = list(INNER_UPPER_LIP[1:-1]), list(INNER_LOWER_LIP[1:-1])
     gap = float(np.mean(P[lower, 1] - P[upper, 1]))
-    d = _jaw(g, -max(gap, 0.0)) if gap > 0 else np.zeros_like(P)
-    d[lower] = P[upper] - P[lower]
-    return model.frame.vec_to_image(d)
+    d = model.frame.vec_to_image(_jaw(g, -max(gap, 0.0)))
+    pts = model.points
+    d[lower] = (pts[upper] + base[upper]) - (pts[lower] + base[lower])
+    return d
 
 
 def neutralising(model: AUMotionModel, enabled: bool = True) -> tuple[np.ndarray, dict[str, float]]:
@@ -423,9 +426,11 @@ def neutralising(model: AUMotionModel, enabled: bool = True) -> tuple[np.ndarray
     info: dict[str, float] = {}
     smile = smile_intensity(model)
     if smile > 0.25:
-        disp += -smile * model.basis(12)
+        # a smile raises the cheeks too (AU6, Duchenne): lower them with it
+        disp += -smile * model.basis(12) - SMILE_AU6 * smile * model.basis(6)
         info["au12"] = -round(smile, 3)
+        info["au6"] = -round(SMILE_AU6 * smile, 3)
     if state.opening > 0.01:
-        disp += close_mouth_field(model)
+        disp += close_mouth_field(model, disp)
         info["mouth_opening_iod"] = round(state.opening, 4)
     return disp, info

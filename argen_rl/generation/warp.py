@@ -123,10 +123,12 @@ class WarpGenerator:
             raise NoFaceError("no face found in the reference image")
         face = align_face(image, np.asarray(pts, np.float64), size, self.config.margin)
         anchors = border_anchors(size, self.config.border_anchors)
-        frame = FaceFrame.from_landmarks(face.points)
-        tri = triangulate(np.concatenate([face.points, anchors]), frame)
         motion = AUMotionModel(face.points)
         neutral_disp, neutral_info = neutralising(motion, self.config.neutralise)
+        # triangulate the neutralised shape: every target is built from it, and its closed,
+        # unsmiling mouth gives a clean upper-lip/lower-lip strip (see triangulate)
+        topo = np.concatenate([face.points + neutral_disp, anchors])
+        tri = triangulate(topo, FaceFrame.from_landmarks(face.points))
         ref = _Reference(
             image=face.image, points=face.points, anchors=anchors,
             warp=PiecewiseAffineWarp(np.concatenate([face.points, anchors]), tri, size),

@@ -1,0 +1,123 @@
+"""The AU-warp generator on real faces: expression change seen by the FER network, neutralising a
+smile, determinism, keyframe cost, errors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from argen_rl.generation.au_motion import mouth_state
+from argen_rl.generation.base import Generator
+from argen_rl.generation.warp import NoFaceError, WarpGenerator
+from argen_rl.types import Emotion, GenParams, GenRequest
+
+SURPRISE = {1: 5.0, 2: 5.0, 5: 5.0, 26: 5.0}
+FEAR = {1: 5.0, 2: 5.0, 4: 5.0, 5: 5.0, 7: 5.0, 20: 5.0, 26: 5.0}
+HAPPY = {6: 5.0, 12: 5.0}
+APEX_LAST = dict(steps=15, a=4.0, b=1.0)   # intensity rises to its apex on the last frame
+
+
+@pytest.fixture(scope="module")
+def gen() -> WarpGenerator:
+    return WarpGenerator()
+
+
+@pytest.fixture(scope="module")
+def fer():
+    from argen_rl.face.fer import ExpressionClassifier
+
+    return ExpressionClassifier()
+
+
+def _req(img, emotion, aus, **params) -> GenRequest:
+    return GenRequest(image=img, prompt=f"a {emotion} face", emotion=Emotion.parse(emotion),
+                      target_aus=aus, params=GenParams(**params))
+
+
+def test_is_a_generator_with_config_hash(gen):
+    assert isinstance(gen, Generator)
+    assert gen.generator_id.startswith("warp-")
+    assert WarpGenerator().generator_id == gen.generator_id
+    assert WarpGenerator({"margin": 0.4}).generator_id != gen.generator_id
+
+
+def test_output_shape_dtype_and_frame0_is_reference(gen, grace_hopper):
+    v = gen.generate([_req(grace_hopper, "surprise", SURPRISE, size=192, seed=3)])[0]
+    assert v.frames.shape == (16, 192, 192, 3) and v.frames.dtype == np.uint8
+    ref = gen.reference(grace_hopper, 192)
+    np.testing.assert_array_equal(v.frames[0], ref.image)
+    # the expression develops: the apex frame differs clearly from the reference
+    assert np.abs(v.frames[8].astype(int) - v.frames[0]).mean() > 2.0
+    assert v.meta["params"]["seed"] == 3 and v.meta["generator_id"] == gen.generator_id
+
+
+@pytest.mark.parametrize("emotion,aus,margin", [("surprise", SURPRISE, 0.2), ("fear", FEAR, 0.08),
+                                               ("happy", HAPPY, 0.05)])
+def test_fer_target_probability_rises_on_neutral_face(gen, fer, grace_hopper, emotion, aus, margin):
+    """grace_hopper is neutral with a closed mouth (p(target) ~0.00); the warped apex frame must
+    move the FER2013 network towards the target. Mean over two seeds: single renders are noisy."""
+    idx = Emotion.parse(emotion).index
+    p0 = fer.predict_proba(grace_hopper[None])[0, idx]
+    last = [gen.generate([_req(grace_hopper, emotion, aus, seed=s, **APEX_LAST)])[0].frames[-1] for s in (0, 1)]
+    p1 = fer.predict_proba(np.stack(last))[:, idx].mean()
+    assert p0 < 0.05
+    assert p1 - p0 > margin, f"{emotion}: p(target) {p0:.3f} -> {p1:.3f}"
+
+
+def test_smiling_reference_is_neutralised(fer, astronaut):
+    """The astronaut smiles broadly with teeth (happy ~1.0): the generator measures the smile and
+    the open mouth and removes them, so a surprise target reads as surprise, not happy."""
+    before = mouth_state(WarpGenerator().reference(astronaut, 256).points)
+    assert before.corner_lift > 0.1 and before.opening > 0.1
+    on, off = WarpGenerator(), WarpGenerator({"neutralise": False})
+    ref = on.reference(astronaut, 256)
+    assert ref.neutralise["au12"] < -2.0 and ref.neutralise["mouth_opening_iod"] > 0.1
+    neutral_pts = ref.points + ref.neutral_disp
+    after = mouth_state(neutral_pts)
+    assert abs(after.corner_lift) < 0.05 and after.opening < 0.01 and after.width < before.width - 0.15
+
+    req = _req(astronaut, "surprise", SURPRISE, seed=0, **APEX_LAST)
+    p_on = fer.predict_proba(on.generate([req])[0].frames[-1:])[0]
+    p_off = fer.predict_proba(off.generate([req])[0].frames[-1:])[0]
+    happy, surprise = Emotion.HAPPY.index, Emotion.SURPRISE.index
+    assert p_on[happy] < 0.3 and p_on[happy] < p_off[happy]
+    assert p_on[surprise] > 0.5 and p_on[surprise] > p_off[surprise]
+
+
+def test_same_seed_identical_different_seeds_differ(gen, grace_hopper):
+    a = gen.generate([_req(grace_hopper, "fear", FEAR, seed=7, size=128)])[0].frames
+    b = gen.generate([_req(grace_hopper, "fear", FEAR, seed=7, size=128)])[0].frames
+    c = gen.generate([_req(grace_hopper, "fear", FEAR, seed=8, size=128)])[0].frames
+    np.testing.assert_array_equal(a, b)
+    assert np.abs(a[1:].astype(int) - c[1:]).mean() > 0.5
+    np.testing.assert_array_equal(a[0], c[0])   # both start at the reference
+
+
+def test_fewer_keyframes_fewer_warps(grace_hopper):
+    gen = WarpGenerator()
+    ref = gen.reference(grace_hopper, 128)
+    counts = {}
+    for steps in (2, 5, 15, 50):
+        before = ref.warp.calls
+        v = gen.generate([_req(grace_hopper, "surprise", SURPRISE, steps=steps, size=128)])[0]
+        counts[steps] = ref.warp.calls - before
+        assert v.meta["warps"] == counts[steps] and len(v.meta["keyframes"]) == counts[steps] + 1
+    assert counts == {2: 2, 5: 5, 15: 15, 50: 15}   # S keyframes, at most F - 1 (frame 0 is free)
+    # in-between frames are cross-fades of their neighbouring keyframes
+    v = gen.generate([_req(grace_hopper, "surprise", SURPRISE, steps=3, size=128)])[0]
+    k = v.meta["keyframes"]
+    mid = (k[0] + k[1]) // 2
+    t = (mid - k[0]) / (k[1] - k[0])
+    blend = (1 - t) * v.frames[k[0]].astype(float) + t * v.frames[k[1]]
+    assert np.abs(v.frames[mid] - blend).max() <= 1.0
+
+
+def test_no_face_and_bad_requests_fail_clearly(gen, grace_hopper):
+    grey = np.full((240, 240, 3), 127, np.uint8)
+    with pytest.raises(NoFaceError, match="no face"):
+        gen.generate([_req(grey, "surprise", SURPRISE)])
+    with pytest.raises(ValueError, match="AU3 has no displacement field"):
+        gen.generate([_req(grace_hopper, "surprise", {3: 2.0})])
+    with pytest.raises(ValueError, match="outside 0..5"):
+        gen.generate([_req(grace_hopper, "surprise", {26: 9.0})])
+    with pytest.raises(ValueError, match="uint8 HxWx3"):
+        gen.generate([_req(grace_hopper.astype(np.float32), "surprise", SURPRISE)])

@@ -1,0 +1,88 @@
+"""Piecewise-affine warp, face alignment and mouth fill on a real face."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from argen_rl.generation.au_motion import AUMotionModel, FaceFrame
+from argen_rl.generation.warp import WarpGenerator
+from argen_rl.generation.warp_engine import (
+    PiecewiseAffineWarp, align_face, border_anchors, fill_mouth, mouth_opening, triangulate,
+)
+
+
+@pytest.fixture(scope="module")
+def ref(grace_hopper):
+    return WarpGenerator().reference(grace_hopper, 256)
+
+
+def test_align_face_levels_eyes_and_centres_face(grace_hopper):
+    from argen_rl.face.landmarks import FaceMesh
+
+    pts = FaceMesh().landmarks(grace_hopper).astype(np.float64)
+    face = align_face(grace_hopper, pts, 200, margin=0.3)
+    assert face.image.shape == (200, 200, 3)
+    fr = FaceFrame.from_landmarks(face.points)
+    assert abs(fr.roll_deg) < 0.01
+    lo, hi = face.points.min(0), face.points.max(0)
+    np.testing.assert_allclose((lo + hi) / 2, [100, 100], atol=1.0)
+    assert (hi - lo).max() == pytest.approx(200 / 1.6, rel=0.01)
+
+
+def test_identity_warp_reproduces_image(ref):
+    dst = np.concatenate([ref.points, ref.anchors])
+    out = ref.warp.warp(ref.image, dst)
+    assert np.abs(out.astype(int) - ref.image).max() <= 1
+
+
+def test_translation_of_all_points_translates_image(ref):
+    """Shifting every point (anchors included) by (+3, +2) px moves the content by (+3, +2)."""
+    src = np.concatenate([ref.points, ref.anchors])
+    shift = np.array([3.0, 2.0])
+    out = ref.warp.warp(ref.image, src + shift)
+    np.testing.assert_array_equal(out[40:200, 40:200], ref.image[38:198, 37:197])
+
+
+def test_triangulation_covers_frame_and_separates_lips(ref):
+    tri = ref.warp.tri
+    n = len(ref.points)
+    assert tri.max() == n + len(ref.anchors) - 1
+    # every inner-lip slit triangle joins the upper and the lower lip (mouth can open cleanly)
+    upper = {191, 80, 81, 82, 13, 312, 311, 310, 415}
+    lower = {95, 88, 178, 87, 14, 317, 402, 318, 324}
+    for t in tri:
+        s = set(t.tolist())
+        assert not (s <= upper), f"triangle {t} lies on the upper lip only"
+    assert sum(1 for t in tri if set(t.tolist()) & upper and set(t.tolist()) & lower) >= 10
+    assert len(border_anchors(256, 16)) == 16
+
+
+def test_jaw_drop_opens_mouth_and_fill_paints_dark_cavity(ref):
+    disp = ref.motion.displacement({26: 5.0})
+    pts = ref.points + disp
+    frame = FaceFrame.from_landmarks(pts)
+    gap = mouth_opening(pts, frame)
+    assert gap > 0.2 * frame.iod
+    img = ref.warp.warp(ref.image, np.concatenate([pts, ref.anchors]))
+    centre = np.round(pts[[13, 14]].mean(0)).astype(int)
+    before = img[centre[1] - 2:centre[1] + 3, centre[0] - 2:centre[0] + 3].mean()
+    fill_mouth(img, pts, frame, upper_teeth=0.015, lower_teeth=0.01)
+    after = img[centre[1] - 2:centre[1] + 3, centre[0] - 2:centre[0] + 3].mean()
+    assert after < 60 < before
+    # the upper lip is not dragged down: its outer edge moves < 0.5 px
+    assert np.abs(disp[[0, 37, 267]]).max() < 0.5
+
+
+def test_au_fields_point_the_right_way(ref):
+    m: AUMotionModel = ref.motion
+    down = m.frame.ey
+    assert (m.basis(1)[[107, 336]] @ down).max() < 0       # inner brows go up
+    assert (m.basis(4)[[105, 334]] @ down).min() > 0       # brows go down
+    assert (m.basis(12)[[61, 291]] @ down).max() < 0       # corners go up ...
+    out = (m.basis(12)[291] - m.basis(12)[61]) @ m.frame.ex
+    assert out > 0                                          # ... and apart
+    assert (m.basis(15)[[61, 291]] @ down).min() > 0       # corners go down
+    assert (m.basis(26)[[14, 152]] @ down).min() > 0       # lower lip and chin drop
+    assert np.abs(m.basis(26)[[13, 0]] @ down).max() < 1e-9    # upper lip does not drop
+    # fields are linear in intensity
+    np.testing.assert_allclose(m.displacement({12: 2.0}), 2 * m.basis(12))
