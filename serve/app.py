@@ -71,25 +71,32 @@ class JobResult:
 
 
 class EmotionTargets:
-    """Target AUs and a prompt per emotion from the ASI knowledge base's prototype records."""
+    """Target AUs and their description per emotion, from the ASI knowledge base's prototype records.
+
+    The prompt of a request is ASI's template writer over the uploaded face (identity cues) plus
+    this description, as ``argen asi`` writes contexts, so a trained policy sees the same kind
+    of text it was trained on.
+    """
 
     def __init__(self, default_intensity: float):
         from argen_rl.asi.intensity import letter_to_value
-        from argen_rl.asi.kb import load_kb, strip_au_tags
+        from argen_rl.asi.kb import Candidate, load_kb, strip_au_tags
 
-        self.kb = load_kb()
-        self.targets: dict[Emotion, tuple[dict[int, float], str]] = {}
+        kb = load_kb()
+        self.targets: dict[Emotion, tuple[dict[int, float], list[Candidate]]] = {}
         for e in EMOTIONS7:
-            rec = next((r for r in self.kb.records_for(e) if r.prototype), None)
+            rec = next((r for r in kb.records_for(e) if r.prototype), None)
             if rec is None:
-                self.targets[e] = ({}, f"a person with a {e.value} facial expression")
+                self.targets[e] = ({}, [])
                 continue
             inten = {au: letter_to_value(rec.letters[au]) if au in rec.letters else default_intensity for au in rec.aus}
-            self.targets[e] = (inten, strip_au_tags(self.kb.render(rec, inten)))
+            desc = strip_au_tags(kb.render(rec, inten))
+            self.targets[e] = (inten, [Candidate(rec.record_id, e, rec.aus, inten, desc, 1.0)])
 
     def describe(self) -> list[dict]:
-        return [{"emotion": e.value, "target_aus": {f"AU{au}": v for au, v in aus.items()}, "prompt": prompt}
-                for e, (aus, prompt) in self.targets.items()]
+        return [{"emotion": e.value, "target_aus": {f"AU{au}": v for au, v in aus.items()},
+                 "description": cands[0].description if cands else ""}
+                for e, (aus, cands) in self.targets.items()]
 
 
 @serve.deployment
@@ -99,14 +106,21 @@ class GeneratorDeployment:
     def __init__(self, cfg: ServeConfig):
         from argen_rl.generation.registry import make_generator
 
+        from argen_rl.asi.writers import TemplateWriter
+        from argen_rl.face.landmarks import FaceMesh
+
         self.cfg = cfg
         self.generator = make_generator(cfg.generator, dict(cfg.generator_config))
         self.targets = EmotionTargets(cfg.target_intensity)
-        self.policy, self._fer = None, None
+        self.mesh = FaceMesh()
+        self.writer = TemplateWriter(landmarks_fn=self.mesh.landmarks)
+        self.policy = self.embedder = None
         if cfg.policy_checkpoint:
+            from argen_rl.asi.image_embed import FaceImageEmbedder
             from argen_rl.policy.greedy import load_policy
 
             self.policy = load_policy(cfg.policy_checkpoint)
+            self.embedder = FaceImageEmbedder()
         self.generate.set_max_batch_size(cfg.max_batch_size)
         self.generate.set_batch_wait_timeout_s(cfg.batch_wait_timeout_s)
 
@@ -143,7 +157,8 @@ class GeneratorDeployment:
         return [self._result(job, reqs, vids, len(flat)) for job, reqs, vids in zip(jobs, per_job, chunks)]
 
     def _requests(self, job: AugmentJob) -> list[GenRequest]:
-        target_aus, prompt = self.targets.targets[job.emotion]
+        target_aus, described = self.targets.targets[job.emotion]
+        prompt = self.writer.write(job.image, job.emotion, described)
         steps = a = b = None
         if self.policy is not None:
             steps, a, b = self.policy.act(self._observation(job, prompt))
@@ -153,14 +168,12 @@ class GeneratorDeployment:
                 for i in range(job.count)]
 
     def _observation(self, job: AugmentJob, prompt: str) -> np.ndarray:
-        """The policy's state s (ARGen Eq. 13), built as the bandit env does: concat(text_emb, image_emb)."""
+        """The policy's state s (ARGen Eq. 13) as the bandit env builds it: concat(text_emb, image_emb),
+        with ASI's MiniLM text embedding and FER+geometry image embedding."""
         from argen_rl.asi.text_embed import embed_texts
-        from argen_rl.face.fer import ExpressionClassifier
 
-        if self._fer is None:
-            self._fer = ExpressionClassifier()
         text_emb = embed_texts([prompt])[0]
-        image_emb = self._fer.penultimate_features(job.image[None])[0]
+        image_emb = self.embedder.embed(job.image, self.mesh.landmarks(job.image))
         return np.concatenate([text_emb, image_emb]).astype(np.float32)
 
     def _result(self, job: AugmentJob, reqs: list[GenRequest], videos, batch_clips: int) -> JobResult:
@@ -208,7 +221,7 @@ class Ingress:
         return {"status": "ok", "generator": info["generator"], "generator_id": info["generator_id"],
                 "policy": info["policy"]}
 
-    @api.get("/v1/emotions", summary="Emotions accepted by /v1/augment, with their target AUs and prompt")
+    @api.get("/v1/emotions", summary="Emotions accepted by /v1/augment, with their target AUs and description")
     async def emotions(self) -> dict:
         info = await self._generator_info()
         return {"emotions": info["emotions"], "max_count": self.cfg.max_count}

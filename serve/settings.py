@@ -28,7 +28,8 @@ class FixedAction(StrictModel):
     """Output side length (square)."""
 
     def params(self, seed: int, steps: int | None = None, a: float | None = None, b: float | None = None) -> GenParams:
-        return GenParams(steps=steps or self.steps, a=a or self.a, b=b or self.b, w_min=self.w_min,
+        return GenParams(steps=self.steps if steps is None else steps, a=self.a if a is None else a,
+                         b=self.b if b is None else b, w_min=self.w_min,
                          w_max=self.w_max, frames=self.frames, size=self.size, seed=seed)
 
 
