@@ -169,7 +169,9 @@ class WarpGenerator:
             img = ref.warp.warp(ref.image, np.concatenate([pts, ref.anchors]))
             if cfg.mouth_fill:
                 up, lo = teeth_exposure({au: intensity[f] * v for au, v in target.items()})
-                fill_mouth(img, pts, FaceFrame.from_landmarks(pts), up, lo)
+                # a reference that already shows its mouth interior keeps it in early frames
+                opacity = 1.0 if not ref.neutralise.get("mouth_opening_iod") else min(1.0, 2.0 * intensity[f])
+                fill_mouth(img, pts, FaceFrame.from_landmarks(pts), up, lo, opacity)
             key_frames[int(f)] = img
         self.warps += K
 

@@ -96,23 +96,28 @@ class PiecewiseAffineWarp:
         dst = np.asarray(dst_points, np.float64)
         D = dst[self.tri]                      # (M, 3, 2)
         S = self.src[self.tri]
-        # affine A (M, 2, 3) with A @ [x, y, 1] = source, for x in the destination triangle
-        Dh = np.concatenate([D, np.ones(D.shape[:2] + (1,))], axis=2)     # (M, 3, 3)
-        det = np.linalg.det(Dh)
-        ok = np.abs(det) > 1e-6
-        A = np.zeros((len(D), 2, 3))
-        A[:, 0, 0] = A[:, 1, 1] = 1.0          # degenerate (zero-area) triangles cover no pixel
-        if ok.any():
-            A[ok] = np.linalg.solve(Dh[ok], S[ok]).transpose(0, 2, 1)
+        # affine dst -> src per triangle, closed form: L = [s1-s0, s2-s0] [d1-d0, d2-d0]^-1
+        e1, e2 = D[:, 1] - D[:, 0], D[:, 2] - D[:, 0]
+        f1, f2 = S[:, 1] - S[:, 0], S[:, 2] - S[:, 0]
+        det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+        ok = np.abs(det) > 1e-6                # zero-area destination triangles cover no pixel
+        inv_det = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
+        L = np.empty((len(D), 2, 2))
+        for r in range(2):                     # row r of L: source coordinate r
+            L[:, r, 0] = (f1[:, r] * e2[:, 1] - f2[:, r] * e1[:, 1]) * inv_det
+            L[:, r, 1] = (f2[:, r] * e1[:, 0] - f1[:, r] * e2[:, 0]) * inv_det
+        t = S[:, 0] - np.einsum("mij,mj->mi", L, D[:, 0])
+        A = np.zeros((len(D) + 1, 6), np.float32)
+        A[:-1, [0, 1, 3, 4]] = L.reshape(-1, 4)
+        A[:-1, [2, 5]] = t
+        A[-1] = (1, 0, 0, 0, 1, 0)             # pixels outside every triangle (index -1): identity
         index = np.full((self.size, self.size), -1, np.int32)
         pts = np.round(D * 16).astype(np.int32)   # 4 bits of sub-pixel precision
         for m in np.flatnonzero(ok):
             cv2.fillConvexPoly(index, pts[m], int(m), lineType=cv2.LINE_8, shift=4)
-        A = np.concatenate([A, np.zeros((1, 2, 3))])
-        A[-1, 0, 0] = A[-1, 1, 1] = 1.0        # pixels outside every triangle: identity
-        Ap = A[index]                          # index -1 picks the identity row
-        map_x = (Ap[..., 0, 0] * self._xs + Ap[..., 0, 1] * self._ys + Ap[..., 0, 2]).astype(np.float32)
-        map_y = (Ap[..., 1, 0] * self._xs + Ap[..., 1, 1] * self._ys + Ap[..., 1, 2]).astype(np.float32)
+        Ap = A[index]                          # (H, W, 6)
+        map_x = Ap[..., 0] * self._xs + Ap[..., 1] * self._ys + Ap[..., 2]
+        map_y = Ap[..., 3] * self._xs + Ap[..., 4] * self._ys + Ap[..., 5]
         return map_x, map_y
 
     def warp(self, image: np.ndarray, dst_points: np.ndarray) -> np.ndarray:
@@ -153,14 +158,15 @@ def teeth_exposure(aus: dict[int, float]) -> tuple[float, float]:
 
 
 def fill_mouth(image: np.ndarray, points: np.ndarray, frame: FaceFrame, upper_teeth: float = 0.015,
-               lower_teeth: float = 0.01, min_gap_px: float = 1.0) -> np.ndarray:
+               lower_teeth: float = 0.01, opacity: float = 1.0, min_gap_px: float = 1.0) -> np.ndarray:
     """Paint the open-mouth polygon of ``points`` as a cavity with teeth; in place, returns image.
 
     Upper teeth show below the upper inner lip by min(``upper_teeth`` IOD, 0.6 gap), lower teeth
     above the lower lip by min(``lower_teeth`` IOD, 0.3 gap) (see ``teeth_exposure``).
+    ``opacity`` < 1 lets a reference's own open mouth show through (early frames of a clip).
     """
     gap = mouth_opening(points, frame)
-    if gap < min_gap_px:
+    if gap < min_gap_px or opacity <= 0:
         return image
     poly = points[list(MOUTH_POLYGON)]
     x0, y0 = np.floor(poly.min(0)).astype(int) - 2
@@ -195,7 +201,7 @@ def fill_mouth(image: np.ndarray, points: np.ndarray, frame: FaceFrame, upper_te
     colour = np.broadcast_to(_CAVITY, shape + (3,)).copy()
     colour = colour * (1 - upper_teeth[..., None]) + _UPPER_TEETH * shade * upper_teeth[..., None]
     colour = colour * (1 - lower_teeth[..., None]) + _LOWER_TEETH * shade * lower_teeth[..., None]
-    m = cv2.GaussianBlur(mouth, (3, 3), 0)[..., None]
+    m = opacity * cv2.GaussianBlur(mouth, (3, 3), 0)[..., None]
     roi = image[y0:y1, x0:x1].astype(np.float32)
     image[y0:y1, x0:x1] = np.clip(roi * (1 - m) + colour * m, 0, 255).astype(np.uint8)
     return image
