@@ -51,3 +51,21 @@ def test_semantic_guidance_rejects_bad_targets(tiny_pipe, tiny_fer):
     with pytest.raises(ValueError, match="unknown emotion"):
         tiny_pipe(np.zeros((32, 32, 3), np.uint8), "x", guidance_weights=np.full(5, 9.0), num_frames=5,
                   size=32, semantic_guidance=sg, targets=["bored"])
+
+
+def test_default_classifier_is_the_face_stage_fer_net(tiny_pipe, grace_hopper):
+    """classifier=None uses argen_rl.face.fer's FER2013 mini-Xception; a step still lowers its CE."""
+    sg = SemanticGuidance(lambda_g=0.05, target="surprise")
+    sched = tiny_pipe.components.scheduler
+    sched.set_timesteps(10)
+    t = sched.timesteps[8]
+    with torch.no_grad():
+        ref = tiny_pipe.encode_frames(tiny_pipe.preprocess(np.ascontiguousarray(grace_hopper[::4, ::4]), 32)[None])
+        queue = ref[:, :, None].repeat(1, 1, 4, 1, 1)
+        x = sched.add_noise(queue, torch.randn(queue.shape, generator=torch.Generator().manual_seed(1)), t[None])
+        emb = tiny_pipe.encode_prompt(["a surprised woman"])
+    target = torch.tensor([Emotion.SURPRISE.index])
+    new_emb, before = sg.update(tiny_pipe, x, t, emb, target)
+    with torch.no_grad():
+        after = sg.loss(tiny_pipe, x, t, new_emb, target)
+    assert after.item() < before.item()

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from argen_rl.generation.base import Generator
+from argen_rl.generation.registry import make_generator
 from argen_rl.generation.ti2v import TI2VGenerator, check_model_dir
 from argen_rl.generation.ti2v.random_init import save_components
 from argen_rl.types import Emotion, GenParams, GenRequest
@@ -39,8 +40,8 @@ def test_unknown_config_key_is_an_error(model_dir):
 
 
 def test_generator_loads_folder_and_batches_requests(model_dir, grace_hopper, astronaut):
-    gen = TI2VGenerator({"model_dir": str(model_dir), "window": 4, "max_batch": 2})
-    assert isinstance(gen, Generator)
+    gen = make_generator("ti2v", {"model_dir": str(model_dir), "window": 4, "max_batch": 2})
+    assert isinstance(gen, TI2VGenerator) and isinstance(gen, Generator)
     assert gen.generator_id.startswith("ti2v-") and "float32" in gen.generator_id
     face = np.ascontiguousarray(grace_hopper[::4, ::4])
     p1 = GenParams(steps=2, frames=5, size=32, seed=1)

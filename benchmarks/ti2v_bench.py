@@ -1,0 +1,257 @@
+"""TI2V sampler benchmark: a naive port vs ours, in the same run, on the same random weights.
+
+Both sample the same algorithm (repeat-and-slide, replacement, inversion init, R resamples, CFG
+with w_f, S DDIM steps) from the same seeds, so their videos must agree; they differ only in
+how the work is done:
+
+  naive: sequential CFG (two UNet forwards per step), fp32 (or fp16 autocast with
+         --naive-precision autocast-fp16), the whole pixel queue (K-1 frames) re-encoded by the
+         VAE every sampling run.
+  ours:  TI2VPipeline: one batched UNet forward for cond+uncond, bf16/fp16 weights on GPU
+         (fp32 on CPU), SDPA attention, only the new frame encoded.
+
+Modes
+  default       one video per sampler at TI2V-Zero's demo settings (16 frames, K=16, 10 DDIM
+                steps, 4 resamples, 256^2) with the full ModelScope T2V 1.7B configuration and
+                random weights (1.41 B UNet params). Meant for a GPU.
+  --tiny        the same video settings on tiny random components at 64^2 (CPU CI smoke).
+  --quick       --tiny with 6 frames, K=4, 3 steps, 1 resample (< 60 s on a CPU).
+  --forward-only  full-size UNet only: one CFG pair of forwards on --forward-frames frames,
+                naive (2 x batch 1) vs ours (1 x batch 2); what a CPU can measure in minutes.
+
+TFLOP/s counts UNet FLOPs only (VAE and text encoder are < 1 % of the work), measured with
+torch's FlopCounterMode on the meta device: 4.887 TFLOP per 16-frame 32x32-latent forward of
+the full UNet; a video is (F-1) * S * (R+1) * 2 such forwards (1,500 at demo settings).
+
+  python benchmarks/ti2v_bench.py                    # GPU, full size
+  python benchmarks/ti2v_bench.py --quick            # CPU smoke
+  python benchmarks/ti2v_bench.py --forward-only --device cpu --forward-frames 2
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from argen_rl.generation.params import guidance_weights
+from argen_rl.generation.ti2v.components import (TI2VComponents, prepare_components, resolve_device,
+                                                 resolve_dtype, use_sdpa)
+from argen_rl.generation.ti2v.pipeline import TI2VPipeline
+from argen_rl.generation.ti2v.random_init import PRESETS, random_components
+
+TOKENIZER_DIR = Path(__file__).resolve().parents[1] / "tests" / "generation" / "ti2v" / "fixtures" / "tiny_clip_tokenizer"
+PROMPT = "a woman raises her eyebrows and opens her mouth wide in surprise"
+
+
+def unet_flops(preset: str, frames: int, latent: int = 32, batch: int = 1) -> float:
+    """FLOPs of one UNet forward on (batch, 4, frames, latent, latent) latents, counted on the meta device."""
+    from diffusers import UNet3DConditionModel
+    from diffusers.models.attention_processor import AttnProcessor2_0
+    from torch.utils.flop_counter import FlopCounterMode
+
+    cfg = PRESETS[preset][0]
+    with torch.device("meta"):
+        unet = UNet3DConditionModel(**cfg)
+    unet.set_attn_processor(AttnProcessor2_0())
+    x = torch.zeros(batch, 4, frames, latent, latent, device="meta")
+    emb = torch.zeros(batch, 77, cfg["cross_attention_dim"], device="meta")
+    with FlopCounterMode(display=False) as counter:
+        unet(x, torch.tensor(500, device="meta"), encoder_hidden_states=emb)
+    return float(counter.get_total_flops())
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def reference_image(size: int) -> np.ndarray:
+    """matplotlib's grace_hopper.jpg (a real face), if present; else a smooth synthetic image."""
+    try:
+        import matplotlib
+        from argen_rl.video_io import read_image
+
+        return read_image(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg")
+    except Exception:  # pragma: no cover - matplotlib is a project dependency
+        yy, xx = np.mgrid[0:size, 0:size] / size
+        return (np.stack([xx, yy, (xx + yy) / 2], -1) * 255).astype(np.uint8)
+
+
+@torch.no_grad()
+def naive_video(c: TI2VComponents, image, w, steps, resample, frames, window, size, seed, autocast):
+    """The straightforward port: sequential CFG, pixel queue re-encoded as a whole every run."""
+    helper = TI2VPipeline(c, window=window)      # only for pre/post-processing helpers
+    dev = helper.device
+    gen = torch.Generator().manual_seed(seed)    # same draw order as TI2VPipeline
+
+    def randn(shape):
+        return torch.randn(shape, generator=gen)[None].to(dev)
+
+    amp = torch.autocast(dev.type, dtype=torch.float16) if autocast else nullcontext()
+    vae, unet, sched = c.vae, c.unet, c.scheduler
+    sf = vae.config.scaling_factor
+    with amp:
+        tok = c.tokenizer
+        ids = tok([PROMPT, ""], padding="max_length", max_length=tok.model_max_length, truncation=True,
+                  return_tensors="pt").input_ids.to(dev)
+        cond, uncond = c.text_encoder(ids)[0].float().chunk(2)
+        ref = helper.preprocess(image, size)[None].to(dev)
+        pixel_queue = [ref] * (window - 1)
+        out = [ref]
+        sched.set_timesteps(steps, device=dev)
+        gap = sched.config.num_train_timesteps // steps
+        n_encoded = 0
+        for f in range(1, frames):
+            queue = (vae.encode(torch.cat(pixel_queue)).latent_dist.mean.float() * sf).permute(1, 0, 2, 3)[None]
+            n_encoded += window - 1
+            b, ch, k1, h, wd = queue.shape
+            cond_noise = randn((ch, k1, h, wd))
+            t0 = sched.timesteps[:1]
+            x = torch.cat([sched.add_noise(queue, cond_noise, t0),
+                           sched.add_noise(queue[:, :, -1:], randn((ch, 1, h, wd)), t0)], dim=2)
+            for t in sched.timesteps:
+                noised = sched.add_noise(queue, cond_noise, t[None])
+                a_t = float(sched.alphas_cumprod[int(t)])
+                a_prev = float(sched.alphas_cumprod[int(t) - gap]) if int(t) - gap >= 0 else float(sched.final_alpha_cumprod)
+                for r in range(resample + 1):
+                    x = torch.cat([noised, x[:, :, -1:]], dim=2)
+                    eps_u = unet(x, t, encoder_hidden_states=uncond).sample.float()
+                    eps_c = unet(x, t, encoder_hidden_states=cond).sample.float()
+                    eps = eps_u + float(w[f]) * (eps_c - eps_u)
+                    x = sched.step(eps, t, x, eta=0.0).prev_sample
+                    if r < resample:
+                        x = (a_t / a_prev) ** 0.5 * x + (1 - a_t / a_prev) ** 0.5 * randn(tuple(x.shape[1:]))
+            new = vae.decode(x[:, :, -1] / sf).sample.float()
+            pixel_queue = pixel_queue[1:] + [new.clamp(-1, 1)]
+            out.append(new)
+    return helper.to_uint8(torch.stack(out, dim=1))[0], n_encoded
+
+
+def bench_video(args) -> None:
+    dev = resolve_device(args.device)
+    ours_dtype = resolve_dtype(args.dtype, dev)
+    preset = "tiny" if args.tiny else "ms-1.7b"
+    frames, window, steps, resample, size = args.frames, args.window, args.steps, args.resample, args.size
+    t_build = time.perf_counter()
+    base = random_components(preset, TOKENIZER_DIR, seed=0)
+    ours_c = prepare_components(copy.deepcopy(base), dev, ours_dtype)
+    naive_c = prepare_components(base, dev, torch.float32)
+    print(f"built {preset} components with random weights in {time.perf_counter() - t_build:.1f} s "
+          f"(UNet {sum(p.numel() for p in base.unet.parameters()) / 1e6:,.2f} M params)")
+    latent_frames_flops = unet_flops(preset, window, size // TI2VPipeline(ours_c).vae_scale_factor)
+    n_fwd = (frames - 1) * steps * (resample + 1) * 2
+    total_tflop = n_fwd * latent_frames_flops / 1e12
+    print(f"device {dev} | {frames} frames, K={window}, S={steps}, R={resample}, {size}^2 | "
+          f"{latent_frames_flops / 1e12:.4f} TFLOP per {window}-frame forward, {n_fwd} forwards "
+          f"= {total_tflop:.2f} TFLOP per video")
+    image = reference_image(size)
+    w = guidance_weights(frames, 2.0, 2.0, 7.5, 10.5)
+
+    # warm-up (kernel selection, allocator) on both, outside the timed region
+    pipe = TI2VPipeline(ours_c, window=window)
+    pipe(image, PROMPT, guidance_weights=np.full(window, 9.0), num_inference_steps=1, num_frames=window,
+         size=size, seeds=0)
+    naive_video(naive_c, image, np.full(window, 9.0), 1, 0, window, window, size, 0, args.naive_precision != "fp32")
+
+    rows = []
+    sync(dev)
+    t = time.perf_counter()
+    naive_frames, n_enc = naive_video(naive_c, image, w, steps, resample, frames, window, size, args.seed,
+                                      args.naive_precision != "fp32")
+    sync(dev)
+    rows.append((f"naive ({args.naive_precision}, sequential CFG, queue re-encode)", time.perf_counter() - t, n_enc))
+    t = time.perf_counter()
+    out = pipe(image, PROMPT, guidance_weights=w, num_inference_steps=steps, resample=resample,
+               num_frames=frames, size=size, seeds=args.seed)
+    sync(dev)
+    rows.append((f"ours ({str(ours_dtype).removeprefix('torch.')}, batched CFG, new-frame encode)",
+                 time.perf_counter() - t, frames - 1))
+    for name, sec, enc in rows:
+        print(f"{name:<62s} {sec:9.2f} s/video  {total_tflop / sec:8.3f} TFLOP/s  VAE-encoded frames {enc}")
+    print(f"speed-up ours vs naive: {rows[0][1] / rows[1][1]:.2f}x")
+    diff = np.abs(naive_frames.astype(int) - out.frames[0].astype(int))
+    print(f"agreement: max |naive - ours| = {diff.max()} / 255, mean {diff.mean():.3f} "
+          f"(same algorithm and seeds; differences are precision only)")
+
+
+@torch.no_grad()
+def bench_forward(args) -> None:
+    """Full-size UNet, one CFG pair on a reduced frame count: 2 x batch-1 vs 1 x batch-2."""
+    from diffusers import UNet3DConditionModel
+
+    dev = resolve_device(args.device)
+    dtype = resolve_dtype(args.dtype, dev)
+    t = time.perf_counter()
+    torch.manual_seed(0)
+    unet = UNet3DConditionModel(**PRESETS["ms-1.7b"][0]).to(dev).eval()
+    if dtype != torch.float32:
+        unet.to(dtype)
+    use_sdpa(unet)
+    print(f"built full ms-1.7b UNet ({sum(p.numel() for p in unet.parameters()) / 1e9:.3f} B params, random "
+          f"weights, {dtype}) in {time.perf_counter() - t:.1f} s on {dev}")
+    nf = args.forward_frames
+    flops1 = unet_flops("ms-1.7b", nf)
+    print(f"{flops1 / 1e12:.4f} TFLOP per {nf}-frame batch-1 forward "
+          f"({unet_flops('ms-1.7b', 16) / 1e12:.4f} at 16 frames)")
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(1, 4, nf, 32, 32, generator=g).to(dev, dtype)
+    emb = torch.randn(2, 77, 1024, generator=g).to(dev, dtype)
+    t_step = torch.tensor(500, device=dev)
+
+    def naive():
+        unet(x, t_step, encoder_hidden_states=emb[:1]).sample
+        unet(x, t_step, encoder_hidden_states=emb[1:]).sample
+
+    def ours():
+        unet(torch.cat([x, x]), t_step, encoder_hidden_states=emb).sample
+
+    results = {}
+    for name, fn in (("naive: 2 x batch-1 forwards (sequential CFG)", naive), ("ours: 1 x batch-2 forward (batched CFG)", ours)):
+        fn()  # warm-up
+        sync(dev)
+        times = []
+        for _ in range(args.repeats):
+            t = time.perf_counter()
+            fn()
+            sync(dev)
+            times.append(time.perf_counter() - t)
+        sec = min(times)
+        results[name] = sec
+        print(f"{name:<48s} {sec:8.2f} s per CFG pair  {2 * flops1 / sec / 1e12:7.3f} TFLOP/s")
+    a, b = results.values()
+    print(f"speed-up batched vs sequential CFG: {a / b:.2f}x")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tiny", action="store_true", help="tiny random components (CPU smoke)")
+    ap.add_argument("--quick", action="store_true", help="tiny, 6 frames, K=4, 3 steps, 1 resample")
+    ap.add_argument("--forward-only", action="store_true", help="full-size UNet CFG-pair timing only")
+    ap.add_argument("--forward-frames", type=int, default=2, help="frames for --forward-only")
+    ap.add_argument("--repeats", type=int, default=2, help="timed repeats for --forward-only (min taken)")
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--dtype", default="auto", help="ours: auto = bf16/fp16 on GPU, fp32 on CPU")
+    ap.add_argument("--naive-precision", choices=["fp32", "autocast-fp16"], default="fp32")
+    ap.add_argument("--frames", type=int, default=16)
+    ap.add_argument("--window", type=int, default=16)
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--resample", type=int, default=4)
+    ap.add_argument("--size", type=int, default=256)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    if args.quick:
+        args.tiny, args.frames, args.window, args.steps, args.resample = True, 6, 4, 3, 1
+    if args.tiny and args.size == ap.get_default("size"):
+        args.size = 64  # tiny VAE downsamples 4x: 16x16 latents
+    if args.tiny and args.forward_only:
+        ap.error("--forward-only measures the full-size UNet; drop --tiny/--quick")
+    bench_forward(args) if args.forward_only else bench_video(args)
+
+
+if __name__ == "__main__":
+    main()
