@@ -82,3 +82,24 @@ def test_qwen_vl_writer_through_the_stage(sample, tmp_path, tiny_qwen_dir):
         assert c.writer == "qwen-vl" and c.prompt.strip() and "(AU" not in c.prompt
         assert isinstance(r["meta"]["raw_prompt"], str)
     assert res.summary["hallucination"]["rate_after"] == 0.0
+
+
+def test_shipped_example_config_is_the_default():
+    from pathlib import Path
+
+    import argen_rl.asi
+    from argen_rl.config import load_config
+
+    cfg = load_config(Path(argen_rl.asi.__file__).parent / "data" / "asi.yaml", ASIConfig)
+    assert cfg == ASIConfig()
+
+
+@pytest.mark.slow
+def test_au_statistics_from_ckplus_facs_files(tmp_path_factory, tmp_path):
+    root = build_sample_dataset(tmp_path_factory.mktemp("asi_ck") / "ck", layout="ckplus", seed=0)
+    cfg = ASIConfig.model_validate({"identity": {"frames_per_clip": 4, "max_identities": 1}, "au_stats": True})
+    res = run_asi(root, tmp_path, cfg, progress=False)
+    centres = res.summary["au_centres"]
+    assert set(centres) == {"surprise", "disgust", "fear"}
+    assert set(map(int, centres["disgust"])) <= {9, 10, 15, 16, 17, 25, 26}
+    assert all(1.0 <= v <= 3.5 for d in centres.values() for v in d.values())
