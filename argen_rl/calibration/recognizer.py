@@ -1,0 +1,74 @@
+"""A trained video recognizer (argen_rl.recognition) as a calibration expert.
+
+Checkpoint file (``torch.save`` of a dict; written by :func:`save_recognizer`)::
+
+    {"format": "argen-recognizer-v1", "model": "res18_transformer", "width": 64,
+     "input_size": 112, "frames": 16, "state_dict": {...}}
+
+``load_recognizer(path)`` rebuilds the architecture with ``argen_rl.recognition.models.build_model``
+and returns a :class:`RecognizerProbs` whose ``predict_proba(clips)`` is what
+``calibration.experts.RecognizerExpert`` calls.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+FORMAT = "argen-recognizer-v1"
+
+
+def save_recognizer(model: torch.nn.Module, cfg, path: str | Path) -> Path:
+    """Save a trained recognizer with what is needed to rebuild it (``cfg``: RecognitionConfig)."""
+    from argen_rl.io_utils import atomic_path
+
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        torch.save({"format": FORMAT, "model": cfg.model, "width": cfg.width,
+                    "input_size": cfg.input_size, "frames": cfg.frames,
+                    "state_dict": model.state_dict()}, tmp)
+    return path
+
+
+class RecognizerProbs:
+    """``predict_proba(clips uint8 (N,T,H,W,3)) -> (N, 7)`` in EMOTIONS7 order."""
+
+    def __init__(self, model: torch.nn.Module, input_size: int, frames: int) -> None:
+        self.model = model.eval()
+        self.input_size = input_size
+        self.frames = frames
+
+    @torch.no_grad()
+    def predict_proba(self, clips: np.ndarray) -> np.ndarray:
+        from argen_rl.recognition.eval import to_input
+        from argen_rl.video_io import sample_indices
+
+        clips = np.asarray(clips)
+        if clips.ndim != 5 or clips.dtype != np.uint8:
+            raise ValueError(f"expected uint8 clips (N, T, H, W, 3), got {clips.dtype} {clips.shape}")
+        s = self.input_size
+        batch = np.stack([
+            np.stack([cv2.resize(f, (s, s), interpolation=cv2.INTER_AREA)
+                      for f in clip[sample_indices(len(clip), self.frames)]])
+            for clip in clips])
+        logits = self.model(to_input(torch.from_numpy(batch)))
+        return torch.softmax(logits, dim=1).numpy()
+
+
+def load_recognizer(path: str | Path) -> RecognizerProbs:
+    """Load a checkpoint written by :func:`save_recognizer`; clear errors for anything else."""
+    from argen_rl.recognition.models import build_model
+    from argen_rl.types import EMOTIONS7
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"recognizer checkpoint not found: {path}")
+    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        raise ValueError(f"{path}: not an ARGen recognizer checkpoint (expected a dict with "
+                         f"format={FORMAT!r}; save one with argen_rl.calibration.recognizer.save_recognizer)")
+    model = build_model(ckpt["model"], num_classes=len(EMOTIONS7), width=int(ckpt["width"]))
+    model.load_state_dict(ckpt["state_dict"])
+    return RecognizerProbs(model, int(ckpt["input_size"]), int(ckpt["frames"]))
