@@ -79,8 +79,8 @@ def main() -> None:
     bench("haar detect (512^2)", T, lambda: haar_face_present(photos))
     bench("mediapipe detect (256^2)", T, lambda: make_detector("mediapipe").detect_batch(video))
     bench("mediapipe detect (512^2)", T, lambda: make_detector("mediapipe").detect_batch(photos))
-    bench("face mesh 478, per-frame detection", T, lambda: mesh.landmarks_video(video, tracking=False))
-    bench("face mesh 478, tracking (video)", T, lambda: mesh.landmarks_video(video))
+    bench("face mesh 478, per-frame detection", T, lambda: mesh.landmarks_video(video))
+    bench("face mesh 478, tracking (video)", T, lambda: mesh.landmarks_video(video, tracking=True))
     bench("FER predict_proba (detect+crop+net)", T, lambda: clf.predict_proba(video))
     bench("FER net only (64^2 crops, batched)", T, lambda: clf.logits_fer2013_from_crops(crops))
     bench("FER logits_from_rgb fwd+bwd (256^2)", T,

@@ -11,8 +11,13 @@ canonical neutral shape (``neutral_reference()``, see below). Per frame:
    on points that expressions barely move (``landmarks.STABLE_POINTS``: the four eye corners and
    the nose bridge), which removes head translation, in-plane rotation and scale.
 3. Scalar measurements (``_measures``) are taken on both shapes; their differences
-   d = frame - reference, in IOD units, go through a small dead zone (``DEAD_ZONE``, landmark
-   jitter) and are turned into intensities by the per-AU formulas below, then clipped to 0..5.
+   d = frame - reference, in IOD units, go through a per-measure dead zone (``DEAD_ZONES``: the
+   landmark noise of that measure, see below) and are turned into intensities by the per-AU
+   formulas below, then clipped to 0..5.
+
+Landmarks come from per-frame detection (mediapipe static mode), not tracking: on 12 identical
+frames tracking mode moves the measures by up to 0.055 IOD (the region of interest it derives
+from the previous frame differs from the detector's), per-frame detection by exactly 0.
 
 Per-AU formulas (x+ = max(x, 0); heights are measured upwards from the eye-corner line, so a
 positive d(height) means "moved up"; d(chin) > 0 means the chin moved down):
@@ -87,8 +92,16 @@ K1220 = 1.30         # mouth widening per unit corner lift in a smile
 # Columns: maximal AU9, AU10; rows: nose-wing rise, upper-lip rise they cause (IOD units).
 M_9_10 = np.array([[0.06, 0.03],
                    [0.035, 0.09]])
-DEAD_ZONE = 0.01     # |d| below this is landmark jitter: re-detecting a rotated/rescaled copy of
-                     # the same face moves the measures by up to ~0.01 IOD (IOD ~ 80 px)
+# |d| below these is landmark noise: the largest change of each measure over 16-frame 256x256
+# videos of the same still face (grace_hopper, astronaut) under head motion alone (roll +-2 deg,
+# shift +-6 px, scale +-2 %), per-frame detection. Measures far from the alignment anchors (chin,
+# upper lip) are the noisiest.
+DEAD_ZONES = {
+    "inner_brow_height": 0.018, "outer_brow_height": 0.010, "brow_height": 0.016,
+    "inner_brow_gap": 0.014, "upper_lid_height": 0.008, "lower_lid_height": 0.008,
+    "cheek_height": 0.012, "ala_height": 0.013, "upper_lip_height": 0.020, "corner_height": 0.016,
+    "mouth_half_width": 0.010, "chin": 0.022, "inner_lip_gap": 0.012,
+}
 
 # Landmark groups the measures use (mediapipe indices; see landmarks.py for names).
 _INNER_BROW = (L.RIGHT_BROW_INNER, L.LEFT_BROW_INNER, 55, 285)
@@ -238,9 +251,9 @@ class GeometricAUEstimator:
     name = "geometric"
     au_set = AU_SET
 
-    def __init__(self, dead_zone: float = DEAD_ZONE, tracking: bool = True) -> None:
-        self.dead_zone = dead_zone
-        self.tracking = tracking
+    def __init__(self, dead_zone_scale: float = 1.0, tracking: bool = False) -> None:
+        self.dead_zones = {k: dead_zone_scale * v for k, v in DEAD_ZONES.items()}
+        self.tracking = tracking      # True: ~1.4x faster mesh, but biased (module docstring)
         self.mesh = FaceMesh()
 
     def estimate_from_landmarks(self, lm: np.ndarray, ref_lm: np.ndarray) -> np.ndarray:
@@ -263,7 +276,7 @@ class GeometricAUEstimator:
             if not np.isfinite(pts).all():
                 continue
             m = _measures(similarity_align(pts, ref))
-            d = {k: _dead_zone(m[k] - ref_m[k], self.dead_zone) for k in MEASURES}
+            d = {k: _dead_zone(m[k] - ref_m[k], self.dead_zones[k]) for k in MEASURES}
             out[t] = intensities_from_deltas(d)
         return out
 

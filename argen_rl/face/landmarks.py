@@ -1,10 +1,12 @@
 """478-point face landmarks from mediapipe 0.10.21's face mesh (Apache-2.0, ships in the wheel).
 
 ``FaceMesh().landmarks(img)`` returns pixel (x, y) of the 468 mesh points plus 10 iris points
-(``refine_landmarks=True``). Videos use mediapipe's tracking mode (the previous frame's landmarks
-give the next frame's region, the detector only runs when tracking is lost): ~2.4 ms vs ~3.4 ms
-per 256x256 frame here, agreeing with per-frame detection to ~0.4 px mean (tests/face/
-test_landmarks.py checks the agreement; benchmarks/face_bench.py times both).
+(``refine_landmarks=True``). ``landmarks_video`` detects every frame by default. mediapipe's
+tracking mode (``tracking=True``: the previous frame's landmarks give the next frame's region)
+is ~1.4x faster (2.4 vs 3.4 ms per 256x256 frame, 64 frames) and agrees with per-frame detection
+to ~0.4 px mean, but it is biased against the first frame: on identical frames it moves
+chin/mouth measures by up to 5 % of the eye distance, which reads as AU activity (au.py), while
+per-frame detection returns identical points. tests/face/test_detect_landmarks.py checks both.
 
 Index groups below use mediapipe's canonical mesh numbering. "LEFT"/"RIGHT" are the SUBJECT's
 left/right (a frontal face's LEFT_EYE appears on the image's right side), as in mediapipe.
@@ -88,11 +90,12 @@ class FaceMesh:
             result = _mediapipe_mesh(True, self.min_confidence).process(np.ascontiguousarray(img))
         return self._points(result, *img.shape[:2])
 
-    def landmarks_video(self, frames: np.ndarray | Sequence[np.ndarray], tracking: bool = True) -> np.ndarray:
+    def landmarks_video(self, frames: np.ndarray | Sequence[np.ndarray], tracking: bool = False) -> np.ndarray:
         """(T, 478, 2) float32 for the frames of ONE video; NaN rows where no face is found.
 
-        ``tracking=True`` follows the face from frame to frame (state reset at the start of
-        every call, so videos never leak into each other); ``False`` detects every frame.
+        ``tracking=False`` (default) detects every frame: same frame, same points.
+        ``tracking=True`` follows the face from frame to frame (faster, slightly biased; state
+        reset at the start of every call, so videos never leak into each other).
         """
         frames = list(frames)
         out = np.full((len(frames), N_LANDMARKS, 2), np.nan, dtype=np.float32)
