@@ -166,7 +166,7 @@ def au2(g: _Geometry) -> np.ndarray:   # outer brow raiser
 
 
 def au4(g: _Geometry) -> np.ndarray:   # brow lowerer (down and together)
-    return _brow_field(g, 0.30, 0.13, 0.08, 0.25)
+    return _brow_field(g, 0.30, 0.16, 0.09, 0.25)
 
 
 def _lid_profile(g: _Geometry, idx_mask: np.ndarray) -> np.ndarray:
@@ -221,7 +221,7 @@ def au12(g: _Geometry) -> np.ndarray:  # lip corner puller
 
 
 def au15(g: _Geometry) -> np.ndarray:  # lip corner depressor
-    return _corner_field(g, 0.02, 0.10, 0.15)
+    return _corner_field(g, 0.02, 0.14, 0.15)
 
 
 def au20(g: _Geometry) -> np.ndarray:  # lip stretcher
