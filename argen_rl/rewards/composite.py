@@ -62,8 +62,8 @@ class RewardConfig(StrictModel):
     """r_Q: grey-level std at which the contrast score reaches 63 %."""
     A_max: float = 5.5
     """r_E: largest reasonable AU-vector L2 norm (0..5 scale); beyond it r_E falls (Eq. 17)."""
-    agreement_weight: float = 0.5
-    """r_E: share of the agreement between measured and target AUs (0 = amplitude only)."""
+    agreement_weight: float = 0.0
+    """r_E: share of the agreement between measured and target AUs (0 = amplitude only, the paper's form)."""
     k: int = 2
     """Top-k rule: the policy's candidate must rank in the top k of the pool (Eq. 18)."""
     delta: float = 0.1

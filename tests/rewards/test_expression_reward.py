@@ -100,3 +100,17 @@ def test_agreement_prefers_the_target_emotions_aus(surprise_videos):
     r_neu, info_neu = fn(videos[1:2], neutral)
     assert np.isnan(info_neu["expression/agreement"][0])
     assert r_neu[0] == pytest.approx(info_neu["expression/amplitude"][0])
+
+
+def test_default_composite_scores_real_warp_clips(surprise_videos):
+    from argen_rl.rewards import CompositeReward, RewardConfig
+
+    videos, reqs = surprise_videos
+    cfg = RewardConfig()
+    scores, info = CompositeReward.from_config(cfg)(videos, reqs)
+    parts = {n: info[f"reward/{n}"] for n in ("steps", "quality", "face", "expression")}
+    np.testing.assert_allclose(scores, sum(cfg.weights[n] * parts[n] for n in parts))
+    np.testing.assert_array_equal(parts["face"], 1.0)                    # a face in every warped frame
+    np.testing.assert_allclose(parts["steps"], 1 - 8 / cfg.S_max)
+    assert np.all(parts["quality"] > 0.8)                                # sharp, smooth clips
+    assert np.argmax(scores) == 1                                        # the moderate expression wins
