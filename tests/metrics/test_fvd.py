@@ -111,3 +111,27 @@ def test_random_weight_i3d_end_to_end(tmp_path, astronaut):
     torch.save(bad, path)
     with pytest.raises(ValueError, match="Mixed_5c"):
         load_i3d(path)
+
+
+class _FakeStyleGANVDetector(torch.nn.Module):
+    """Same call signature as StyleGAN-V's i3d_torchscript.pt (tiny, for the loader test)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.proj = torch.nn.Linear(3, 400)
+
+    def forward(self, x: torch.Tensor, rescale: bool = True, resize: bool = True,
+                return_features: bool = False) -> torch.Tensor:
+        feats = self.proj(x.mean(dim=(2, 3, 4)))
+        return feats if return_features else feats.softmax(dim=1)
+
+
+def test_torchscript_detector_is_detected_and_called_for_features(tmp_path):
+    scripted = torch.jit.script(_FakeStyleGANVDetector())
+    path = tmp_path / "i3d_torchscript.pt"
+    scripted.save(str(path))
+    model = load_i3d(path)
+    x = preprocess_videos([np.full((16, 8, 8, 3), 200, np.uint8)], size=32)
+    out = model(x)
+    assert out.shape == (1, 400)
+    torch.testing.assert_close(out, scripted(x, rescale=False, resize=False, return_features=True))
