@@ -55,6 +55,11 @@ class RewardCache:
             while len(self._data) > self.max_entries:
                 self._data.popitem(last=False)
 
+    def clear(self) -> None:
+        """Forget every entry and reset the counters."""
+        self._data.clear()
+        self.hits = self.misses = 0
+
     def stats(self) -> dict[str, float]:
         total = self.hits + self.misses
         return {"cache/hits": self.hits, "cache/misses": self.misses, "cache/size": len(self._data),
@@ -79,3 +84,6 @@ class RewardCacheActor:
 
     def stats(self):
         return self.cache.stats()
+
+    def clear(self):
+        self.cache.clear()
