@@ -29,7 +29,8 @@ from ray.serve.handle import DeploymentHandle
 from argen_rl.config import validate_config
 from argen_rl.types import EMOTIONS7, Emotion, GenRequest
 from serve.settings import ServeConfig
-from serve.uploads import InputError, check_count, decode_upload, downscale, parse_emotion, require_face
+from serve.uploads import (InputError, check_count, check_seed, decode_upload, downscale, parse_emotion,
+                           require_face)
 
 MAX_REFERENCE_SIDE = 1024  # the reference sent to the generator (and face-checked) is at most this big
 
@@ -210,6 +211,12 @@ class Ingress:
         self.mesh = FaceMesh()
         self._info: dict | None = None
 
+    def _checked_image(self, data: bytes) -> np.ndarray:
+        img = decode_upload(data, self.cfg.max_upload_bytes, self.cfg.max_image_pixels, self.cfg.min_image_side)
+        img = downscale(img, MAX_REFERENCE_SIDE)
+        require_face(img, self.mesh)
+        return img
+
     async def _generator_info(self) -> dict:
         if self._info is None:
             self._info = await self.generator.info.remote()
@@ -234,7 +241,7 @@ class Ingress:
                                         "count > 1: a zip of mp4s, each with its provenance JSON"},
                    400: {"description": "empty or truncated image"}, 413: {"description": "upload too large"},
                    415: {"description": "not an image"},
-                   422: {"description": "no face, unknown emotion, count out of range"}},
+                   422: {"description": "no face, unknown emotion, count or seed out of range"}},
     )
     async def augment(self, image: UploadFile = File(..., description="a photo with one face (PNG/JPEG/BMP/WebP)"),
                       emotion: str = Form(..., description="target emotion, see GET /v1/emotions"),
@@ -243,12 +250,10 @@ class Ingress:
         # 1. validate everything cheap first, then the upload, then look for a face
         emo = parse_emotion(emotion)
         check_count(count, self.cfg.max_count)
+        seed = secrets.randbelow(2**31) if seed is None else check_seed(seed)
         data = await image.read(self.cfg.max_upload_bytes + 1)
-        img = decode_upload(data, self.cfg.max_upload_bytes, self.cfg.max_image_pixels, self.cfg.min_image_side)
-        img = downscale(img, MAX_REFERENCE_SIDE)
-        require_face(img, self.mesh)
+        img = await asyncio.to_thread(self._checked_image, data)   # decoding + face mesh off the event loop
         # 2. generate (batched with other clients' requests in the generator deployment)
-        seed = secrets.randbelow(2**31) if seed is None else seed
         result: JobResult = await self.generator.generate.remote(AugmentJob(img, emo, count, seed))
         if result.error:
             return JSONResponse(status_code=result.status, content={"detail": result.error})

@@ -41,6 +41,16 @@ def check_count(count: int, max_count: int) -> int:
     return count
 
 
+MAX_SEED = 2**32 - 1
+
+
+def check_seed(seed: int) -> int:
+    """Seeds of a request's clips are seed .. seed+count-1; numpy accepts 0 .. 2**32-1."""
+    if not 0 <= seed <= MAX_SEED - 64:
+        raise InputError(422, f"seed must be between 0 and {MAX_SEED - 64}, got {seed}")
+    return seed
+
+
 def decode_upload(data: bytes, max_bytes: int, max_pixels: int, min_side: int) -> np.ndarray:
     """Upload bytes -> uint8 RGB image, or InputError: 400 empty/truncated, 413 too large, 415 not an image, 422 too small."""
     if not data:

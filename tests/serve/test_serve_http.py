@@ -130,6 +130,8 @@ def test_every_bad_input_gets_its_4xx_and_the_server_stays_up(base_url, face_jpe
     for count in (0, 4):
         r = _post(base_url, face_jpeg, count=count)
         assert r.status_code == 422 and "between 1 and 3" in r.json()["detail"]
+    r = _post(base_url, face_jpeg, seed=-5)
+    assert r.status_code == 422 and "seed" in r.json()["detail"]
     r = httpx.post(f"{base_url}/v1/augment", data={"emotion": "sad"}, timeout=30)   # no image at all
     assert r.status_code == 422
     assert httpx.get(f"{base_url}/healthz", timeout=30).status_code == 200

@@ -6,7 +6,7 @@ import pytest
 from argen_rl.face.landmarks import FaceMesh
 from argen_rl.types import Emotion
 from serve.settings import ServeConfig
-from serve.uploads import InputError, check_count, decode_upload, parse_emotion, require_face
+from serve.uploads import InputError, check_count, check_seed, decode_upload, parse_emotion, require_face
 from tests.serve.serve_inputs import TEST_LIMITS, bad_uploads, encode
 
 
@@ -43,6 +43,9 @@ def test_emotion_and_count_checks():
     for bad in (0, 5, -1):
         with pytest.raises(InputError, match="between 1 and 4"):
             check_count(bad, 4)
+    assert check_seed(0) == 0
+    with pytest.raises(InputError, match="seed must be between 0"):
+        check_seed(-1)
 
 
 def test_serve_config_rejects_batches_smaller_than_a_request():
