@@ -56,8 +56,9 @@ def amplitude_score(aus: np.ndarray, A_max: float) -> tuple[float, np.ndarray]:
 
 
 def target_vector(target_aus: dict[int, float], au_set: Sequence[int]) -> np.ndarray:
-    """Target AU intensities as a vector in ``au_set`` order (missing AUs = 0)."""
-    return np.array([float(target_aus.get(au, 0.0)) for au in au_set], dtype=np.float64)
+    """Target AU intensities as a vector in ``au_set`` order (missing AUs = 0; keys may be "12" or 12)."""
+    by_int = {int(k): float(v) for k, v in target_aus.items()}
+    return np.array([by_int.get(au, 0.0) for au in au_set], dtype=np.float64)
 
 
 def agreement_score(aus: np.ndarray, target: np.ndarray) -> float:

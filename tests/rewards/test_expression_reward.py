@@ -35,6 +35,7 @@ def test_agreement_cosine_on_au_set_order():
     au_set = (1, 2, 4, 5, 12, 25, 26)
     t = target_vector({1: 2.0, 2: 2.0, 5: 1.0, 26: 3.0, 43: 5.0}, au_set)   # AU43 is not measured
     np.testing.assert_array_equal(t, [2, 2, 0, 1, 0, 0, 3])
+    np.testing.assert_array_equal(target_vector({"1": 2.0, "26": 3.0}, au_set), [2, 0, 0, 0, 0, 0, 3])  # JSON keys
     same = np.tile(t, (3, 1)) * 0.5
     assert agreement_score(same, t) == pytest.approx(1.0)
     orthogonal = np.zeros((3, 7))
