@@ -140,7 +140,8 @@ def train_model(cfg: RecognitionConfig, data: ClipTensor, progress: bool = True,
                           weight_decay=cfg.weight_decay)
     labels = torch.as_tensor(data.labels, dtype=torch.long)
     n, history, step = len(labels), [], 0
-    bar = tqdm(total=cfg.epochs * math.ceil(n / cfg.batch_size), desc=f"train {cfg.model}",
+    per_epoch = n // cfg.batch_size + (1 if n % cfg.batch_size >= 2 or n < 2 else 0)
+    bar = tqdm(total=cfg.epochs * per_epoch, desc=f"train {cfg.model}",
                disable=not progress, unit="step")
     for epoch in range(cfg.epochs):
         lr = _lr_at(cfg, epoch)
