@@ -156,7 +156,7 @@ class WarpGenerator:
         peak_disp = ref.neutral_disp + ref.motion.displacement(target)   # (478, 2) px at the apex
 
         F = p.frames
-        intensity = np.concatenate([[0.0], intensity_curve(F - 1, p.a, p.b)])
+        intensity = frame_intensity(F, p.a, p.b)
         head = _head_motion(rng, F, cfg.head_roll_deg, cfg.head_shift * ref.motion.frame.iod)
         K = min(p.steps, F - 1)
         keys = np.round(np.linspace(0, F - 1, K + 1)).astype(int)
@@ -187,6 +187,12 @@ class WarpGenerator:
             "warps": K, "intensity": intensity.round(4).tolist(), "au_gains": gains,
         }
         return Video(frames, fps=cfg.fps, meta=meta)
+
+
+def frame_intensity(frames: int, a: float, b: float) -> np.ndarray:
+    """Per-frame expression intensity in [0, 1]: 0 at frame 0 (the reference), then the ARGen
+    Eq. 12 curve over frames 1..F-1 (``intensity_curve``), peaking at exactly 1."""
+    return np.concatenate([[0.0], intensity_curve(frames - 1, a, b)])
 
 
 def check_image(image: np.ndarray) -> None:
