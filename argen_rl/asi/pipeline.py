@@ -4,7 +4,7 @@ Steps (each writes files a person can open, under ``out``):
 
 1. index the dataset, count classes, decide the scarce emotions;
 2. select one identity frame per neutral clip      -> identities/<clip>.png, identities.csv,
-                                                      identity_rejections.csv
+                                                      identity_rejections.csv, identities_sheet.png
 3. (optional) AU statistics of the scarce clips     -> centres of sampled intensities
 4. per identity x scarce emotion x variant: retrieve N AU candidates, write the prompt, filter it
    for AU compliance, embed text and image          -> contexts.jsonl, text_emb.npy, image_emb.npy
@@ -114,6 +114,22 @@ def select_identities(clips: list[Clip], cfg: ASIConfig, out: Path, progress: bo
     return identities, rejections, choices
 
 
+def contact_sheet(identities: list[Identity], tile: int = 160, cols: int = 6) -> np.ndarray:
+    """All identity frames in one image, each labelled with its clip, frame and mean AU (Eq. 23)."""
+    import cv2
+
+    rows = (len(identities) + cols - 1) // cols
+    sheet = np.full((rows * (tile + 22), min(cols, len(identities)) * tile, 3), 255, np.uint8)
+    for k, ident in enumerate(identities):
+        r, c = divmod(k, cols)
+        y, x = r * (tile + 22), c * tile
+        sheet[y:y + tile, x:x + tile] = cv2.resize(ident.image, (tile, tile), interpolation=cv2.INTER_AREA)
+        label = f"{ident.clip.clip_id} f{ident.frame_index} AU {ident.mean_au:.2f}"
+        cv2.putText(sheet, label[:24], (x + 3, y + tile + 15), cv2.FONT_HERSHEY_SIMPLEX, 0.38, (0, 0, 0), 1,
+                    cv2.LINE_AA)
+    return sheet
+
+
 def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
 
@@ -168,6 +184,7 @@ def run_asi(dataset: Path, out: Path, cfg: ASIConfig, progress: bool = True) -> 
                ["clip_id", "subject", "frame_index", "mean_au", "image"])
     if not identities:
         raise RuntimeError(f"no identity frame survived the checks; see {out / 'identity_rejections.csv'}")
+    write_image(out / "identities_sheet.png", contact_sheet(identities))
 
     # 3. knowledge base (+ optional dataset AU statistics)
     kb = load_kb(cfg.kb_path)
