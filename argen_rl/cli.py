@@ -23,7 +23,8 @@ from argen_rl.generation.cli import app as generate_app
 app.add_typer(generate_app, name="generate")
 from argen_rl.train.cli import app as train_app
 app.add_typer(train_app, name="train")
-# stage:tune
+from argen_rl.ablation.cli import app as tune_app  # noqa: E402
+app.add_typer(tune_app, name="tune")
 # stage:augment
 from serve.cli import serve_command  # noqa: E402
 app.command("serve")(serve_command)

@@ -1,0 +1,83 @@
+"""The ablation table (CSV + Markdown) and bar plot (PNG) from the rows' metrics."""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from argen_rl.io_utils import atomic_path, atomic_write_text  # noqa: E402
+
+# (column header, metrics key, digits)
+COLUMNS = (
+    ("row", "row", None), ("kind", "kind", None),
+    ("composite", "eval/composite", 4), ("r_T steps", "eval/steps", 4),
+    ("r_Q quality", "eval/quality", 4), ("r_F face", "eval/face", 4),
+    ("r_E expression", "eval/expression", 4), ("mean steps", "eval/mean_steps", 2),
+    ("cache hit rate", "cache/hit_rate", 3), ("train iters", "train/iterations", None),
+    ("status", "status", None),
+)
+
+
+def _cell(value, digits) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if digits is not None and isinstance(value, (int, float)):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def to_csv(rows: list[dict]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([c[0] for c in COLUMNS])
+    for r in rows:
+        w.writerow([_cell(r.get(key), digits) for _, key, digits in COLUMNS])
+    return buf.getvalue()
+
+
+def to_markdown(rows: list[dict], eval_weights: dict[str, float]) -> str:
+    lines = ["| " + " | ".join(c[0] for c in COLUMNS) + " |",
+             "|" + "|".join("---" for _ in COLUMNS) + "|"]
+    for r in rows:
+        lines.append("| " + " | ".join(_cell(r.get(key), digits) for _, key, digits in COLUMNS) + " |")
+    w = ", ".join(f"{k} {v:g}" for k, v in eval_weights.items())
+    return "\n".join(lines) + f"\n\nEvery row is scored on held-out contexts by the same evaluation reward ({w}).\n"
+
+
+def plot(rows: list[dict], path: str | Path, title: str = "Reward ablation (fixed evaluation reward)") -> Path:
+    ok = [r for r in rows if r.get("eval/composite") is not None]
+    comps = [k for k in ("steps", "quality", "face", "expression") if any(f"eval/{k}" in r for r in ok)]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4))
+    names = [r["row"] for r in ok]
+    ax1.bar(names, [r["eval/composite"] for r in ok], color="tab:blue")
+    ax1.set_title("mean composite reward (held-out)")
+    ax1.tick_params(axis="x", rotation=30)
+    ax1.grid(axis="y", alpha=0.3)
+    width = 0.8 / max(len(comps), 1)
+    for j, k in enumerate(comps):
+        xs = [i + (j - (len(comps) - 1) / 2) * width for i in range(len(ok))]
+        ax2.bar(xs, [r.get(f"eval/{k}", float("nan")) for r in ok], width, label=f"r_{k}")
+    ax2.set_xticks(range(len(ok)), names, rotation=30)
+    ax2.set_title("reward components (held-out)")
+    ax2.grid(axis="y", alpha=0.3)
+    ax2.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    path = Path(path)
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def write_report(rows: list[dict], out_dir: str | Path, eval_weights: dict[str, float]) -> dict[str, Path]:
+    out = Path(out_dir)
+    return {"csv": atomic_write_text(out / "ablation.csv", to_csv(rows)),
+            "markdown": atomic_write_text(out / "ablation.md", to_markdown(rows, eval_weights)),
+            "png": plot(rows, out / "ablation.png")}
