@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
+from pydantic import field_validator
 from tqdm.auto import tqdm
 
 from argen_rl.config import StrictModel
@@ -57,9 +58,12 @@ class RecognitionConfig(StrictModel):
     seed: int = 0
     """Seed for initialisation, clip subset, shuffling and flips."""
 
-    def model_post_init(self, _ctx) -> None:
-        if self.model not in MODEL_NAMES:
-            raise ValueError(f"model: unknown {self.model!r}; expected one of {', '.join(MODEL_NAMES)}")
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, v: str) -> str:
+        if v not in MODEL_NAMES:
+            raise ValueError(f"unknown model {v!r}; expected one of {', '.join(MODEL_NAMES)}")
+        return v
 
 
 @dataclass
