@@ -46,6 +46,7 @@ class Identity:
     mean_au: float
     image: np.ndarray
     path: Path
+    subject: str | None = None
 
 
 @dataclass
@@ -142,6 +143,19 @@ def _write_csv(path: Path, rows: list[dict[str, Any]], header: list[str]) -> Pat
     return atomic_write_text(path, buf.getvalue())
 
 
+def subject_map(root: Path) -> dict[str, str]:
+    """clip id -> subject from ``<root>/clips.csv`` (columns clip_id, subject) when the layout has
+    no subject of its own (DFEW); the sample dataset writes one. Empty when absent."""
+    f = root / "clips.csv"
+    if not f.is_file():
+        return {}
+    with f.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows or not {"clip_id", "subject"} <= set(rows[0]):
+        return {}
+    return {r["clip_id"]: r["subject"] for r in rows if r.get("subject")}
+
+
 def reason_counts(rejections: list[FrameRejection]) -> dict[str, int]:
     """Rejections per reason category ('blurred', 'too dark', 'no face detected', ...)."""
     c: Counter = Counter()
@@ -160,7 +174,8 @@ def run_asi(dataset: Path, out: Path, cfg: ASIConfig, progress: bool = True) -> 
     timings: dict[str, float] = {}
 
     # 1. dataset, scarce emotions
-    index = read_dataset(Path(dataset))
+    index = read_dataset(Path(dataset), progress=progress)
+    subjects = subject_map(Path(dataset))
     counts = class_counts(index.clips)
     scarce = [Emotion.parse(e) for e in cfg.scarce] if cfg.scarce else scarce_classes(counts, ratio=cfg.scarce_ratio)
     if not scarce:
@@ -175,11 +190,13 @@ def run_asi(dataset: Path, out: Path, cfg: ASIConfig, progress: bool = True) -> 
     # 2. identities
     t = time.perf_counter()
     identities, rejections, choices = select_identities(neutral, cfg, out, progress)
+    for ident in identities:
+        ident.subject = ident.clip.subject or subjects.get(ident.clip.clip_id)
     timings["identities_s"] = round(time.perf_counter() - t, 2)
     _write_csv(out / "identity_rejections.csv", [r.row() for r in rejections],
                ["clip_id", "frame_index", "reasons", "sharpness", "brightness", "contrast", "min_side"])
     _write_csv(out / "identities.csv",
-               [{"clip_id": i.clip.clip_id, "subject": i.clip.subject, "frame_index": i.frame_index,
+               [{"clip_id": i.clip.clip_id, "subject": i.subject, "frame_index": i.frame_index,
                  "mean_au": round(i.mean_au, 4), "image": i.path.relative_to(out).as_posix()} for i in identities],
                ["clip_id", "subject", "frame_index", "mean_au", "image"])
     if not identities:
@@ -277,7 +294,7 @@ def _make_context(ident: Identity, emo: Emotion, v: int, cfg: ASIConfig, retriev
     ctx = Context(
         context_id=f"{_safe(ident.clip.clip_id)}-{emo.value}-{v}", identity_image=ident.path, emotion=emo,
         prompt=prompt, aus=sorted(inten), intensities=dict(sorted(inten.items())), image_emb=image_emb,
-        source_clip=ident.clip.clip_id, subject=ident.clip.subject, writer=writer.name,
+        source_clip=ident.clip.clip_id, subject=ident.subject, writer=writer.name,
     )
     return ctx, m, rep
 

@@ -41,6 +41,7 @@ def test_cli_writes_contexts_and_rerun_is_byte_identical(sample, tmp_path):
         assert c.identity_image.is_file() and "(AU" not in c.prompt and c.writer == "template"
         assert c.text_emb.shape == (384,) and c.image_emb.ndim == 1 and c.aus
         assert set(c.aus) == set(c.intensities) and all(1.0 <= v <= 5.0 for v in c.intensities.values())
+        assert c.subject in {"hopper", "hopper_mirror"}          # from the sample's clips.csv
     assert (outs[0] / "identities_sheet.png").is_file() and (outs[0] / "identities.csv").is_file()
     assert ctxs[0].prompt != ctxs[1].prompt               # variants differ
     summary = json.loads((outs[0] / "asi_summary.json").read_text())
