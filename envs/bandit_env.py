@@ -141,7 +141,7 @@ class ArgenBanditEnv(gym.Env):
 
             self._pool = RolloutPool.connect(self.cfg)
         requests = [self.request(ctx, act, seed) for act in actions]
-        keys = [cache_key(ctx.context_id, act, seed, self._pool.generator_id) for act in actions]
+        keys = [cache_key(ctx.context_id, act, seed, self._pool.key_id) for act in actions]
         return self._pool.evaluate(requests, keys)
 
     def request(self, ctx: Context, action, seed: int) -> GenRequest:

@@ -3,11 +3,14 @@
 Key = (context id, action indices, generation seed, generator id) — everything that determines
 the video, so a hit returns exactly the rewards a fresh generation would give (generators are
 deterministic given their seed). Values are the candidate's reward dict (composite + every
-component). ``RewardCacheActor`` shares one cache between all env runners of a run.
+component). ``RewardCacheActor`` shares one cache between all env runners of a run; training
+checkpoints store it (``save_cache`` / ``load_cache``) so a resumed run does not regenerate.
 """
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
+from pathlib import Path
 from typing import Hashable, Sequence
 
 import ray
@@ -55,6 +58,10 @@ class RewardCache:
             while len(self._data) > self.max_entries:
                 self._data.popitem(last=False)
 
+    def items(self) -> list[tuple[CacheKey, dict[str, float]]]:
+        """Every (key, value), oldest first (what a checkpoint stores)."""
+        return list(self._data.items())  # type: ignore[arg-type]
+
     def clear(self) -> None:
         """Forget every entry and reset the counters."""
         self._data.clear()
@@ -87,3 +94,24 @@ class RewardCacheActor:
 
     def clear(self):
         self.cache.clear()
+
+    def items(self):
+        return self.cache.items()
+
+
+def save_cache(path: str | Path, items: list[tuple[CacheKey, dict[str, float]]]) -> Path:
+    """Write cache entries as JSON lines (atomically): a resumed run starts with them."""
+    from argen_rl.io_utils import atomic_write_text
+
+    rows = ({"context": k[0], "action": list(k[1]), "seed": k[2], "generator": k[3], "rewards": v}
+            for k, v in items)
+    return atomic_write_text(Path(path), "".join(json.dumps(r) + "\n" for r in rows))
+
+
+def load_cache(path: str | Path) -> list[tuple[CacheKey, dict[str, float]]]:
+    out = []
+    for line in Path(path).read_text().splitlines():
+        if line.strip():
+            r = json.loads(line)
+            out.append((cache_key(r["context"], r["action"], r["seed"], r["generator"]), r["rewards"]))
+    return out

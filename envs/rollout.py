@@ -56,6 +56,19 @@ def actor_names(cfg: EnvConfig) -> tuple[list[str], str]:
     return [f"{p}-gen-{i}" for i in range(cfg.rollout.num_actors)], f"{p}-cache"
 
 
+def cache_id(generator_id: str, cfg: EnvConfig) -> str:
+    """The generator-id part of cache keys: the generator's own id plus a digest of everything
+    else that changes a candidate's video or rewards (frames, size, guidance range, reward
+    config), so a resumed run with different settings never reads stale rewards."""
+    import hashlib
+    import json
+
+    settings = {"generation": cfg.generation.model_dump(mode="json"),
+                "reward": cfg.reward.model_dump(mode="json"), "scorer": cfg.rollout.scorer}
+    digest = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
+    return f"{generator_id}/{digest}"
+
+
 @dataclass
 class PoolResult:
     rewards: list[dict[str, float]]
@@ -80,6 +93,7 @@ class RolloutPool:
             self.generator_id = local_scorer.generator_id
         else:
             self.generator_id = ray.get(actors[0].generator_id.remote())
+        self.key_id = cache_id(self.generator_id, cfg)
         self._next = 0
 
     # -- construction ------------------------------------------------------------------------
@@ -150,6 +164,18 @@ class RolloutPool:
             self.cache.put_many(keys, values)
         else:
             ray.get(self.cache.put_many.remote(list(keys), list(values)))
+
+    def cache_items(self) -> list:
+        if self.cache is None:
+            return []
+        if isinstance(self.cache, RewardCache):
+            return self.cache.items()
+        return ray.get(self.cache.items.remote())
+
+    def cache_preload(self, items: list) -> None:
+        """Seed the cache (e.g. from a checkpoint) without touching the hit/miss counters."""
+        if items:
+            self._cache_put([k for k, _ in items], [v for _, v in items])
 
     def cache_stats(self) -> dict[str, float]:
         if self.cache is None:

@@ -24,6 +24,7 @@ from argen_rl.train.config import TrainConfig
 
 CKPT_PREFIX = "iter_"
 STATE_FILE = "trainer_state.json"
+CACHE_FILE = "reward_cache.jsonl"
 
 
 def init_ray(cfg: TrainConfig) -> bool:
@@ -48,9 +49,13 @@ def latest_checkpoint(run_dir: str | Path) -> Path | None:
     return ckpts[-1] if ckpts else None
 
 
-def save_checkpoint(algo, cfg: TrainConfig, iteration: int) -> Path:
+def save_checkpoint(algo, cfg: TrainConfig, iteration: int, pool=None) -> Path:
     path = Path(cfg.run_dir).resolve() / "checkpoints" / f"{CKPT_PREFIX}{iteration:06d}"
     algo.save_to_path(str(path))
+    if pool is not None:
+        from envs.cache import save_cache
+
+        save_cache(path / CACHE_FILE, pool.cache_items())
     space = cfg.env.actions.space()
     atomic_write_json(path / "action_space.json",
                       {"steps": list(space.steps), "a": list(space.a), "b": list(space.b)})
@@ -116,6 +121,10 @@ def train(cfg: TrainConfig, progress: bool = True,
             algo.env_runner_group.sync_weights(from_worker_or_learner_group=algo.learner_group,
                                                inference_only=True, timeout_seconds=30)
             start = json.loads((ckpt / STATE_FILE).read_text())["iteration"]
+            if (ckpt / CACHE_FILE).is_file():     # candidates scored before the restart are free
+                from envs.cache import load_cache
+
+                pool.cache_preload(load_cache(ckpt / CACHE_FILE))
             rows = [r for r in rows if r["iteration"] <= start]
         from torch.utils.tensorboard import SummaryWriter
 
@@ -133,7 +142,7 @@ def train(cfg: TrainConfig, progress: bool = True,
                 if k != "iteration" and isinstance(v, (int, float)):
                     writer.add_scalar(k, v, it)
             if it % cfg.checkpoint_every == 0 or it == cfg.iterations:
-                last_ckpt = save_checkpoint(algo, cfg, it)
+                last_ckpt = save_checkpoint(algo, cfg, it, pool)
             if on_iteration is not None:
                 on_iteration(it, row)
         writer.flush()

@@ -37,3 +37,27 @@ def test_lru_eviction_keeps_recently_used():
     assert c.get_many(keys) == [{"v": 0}, None, {"v": 2}]
     with pytest.raises(ValueError):
         c.put_many(keys, [{"v": 0}])
+
+
+def test_save_and_load_round_trip(tmp_path):
+    from envs.cache import load_cache, save_cache
+
+    c = RewardCache()
+    keys = [cache_key("ctx-a", [1, 2, 0], 7, "warp-x/abc"), cache_key("ctx-b", [0, 0, 1], 8, "warp-x/abc")]
+    c.put_many(keys, [{"reward/composite": 0.25, "reward/steps": 0.5}, {"reward/composite": 0.75}])
+    path = save_cache(tmp_path / "cache.jsonl", c.items())
+    restored = RewardCache()
+    restored.put_many(*zip(*load_cache(path)))
+    assert restored.get_many(keys) == c.get_many(keys)
+
+
+def test_cache_id_changes_with_anything_that_changes_the_video_or_reward():
+    from envs.config import EnvConfig
+    from envs.rollout import cache_id
+
+    base = EnvConfig(contexts="x")
+    same = cache_id("warp-1", base)
+    assert cache_id("warp-1", EnvConfig(contexts="other", pool_size=3)) == same
+    assert cache_id("warp-2", base) != same
+    assert cache_id("warp-1", EnvConfig(contexts="x", generation={"size": 256})) != same
+    assert cache_id("warp-1", EnvConfig(contexts="x", reward={"weights": {"steps": 1.0}})) != same

@@ -137,6 +137,9 @@ def test_resume_from_latest_checkpoint(trained):
     rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert [r["iteration"] for r in rows] == list(range(1, ITERATIONS + 3))
     assert rows[-1]["episodes/lifetime"] == BATCH * (ITERATIONS + 2)
+    # the checkpoint carried the reward cache: the resumed run regenerates almost nothing
+    assert (ckpt / "reward_cache.jsonl").stat().st_size > 0
+    assert rows[ITERATIONS]["cache/hit_rate"] > 0.8
     # the resumed run starts from the trained weights, not from scratch: its first iteration
     # already picks the learned step count as often as the last iteration before the restart
     assert rows[ITERATIONS]["action/steps"] <= rows[ITERATIONS - 1]["action/steps"] + 2
