@@ -35,6 +35,19 @@ def user_message(emotion: Emotion, retrieved: Sequence[Candidate]) -> str:
             "Write the prompt.")
 
 
+def _processor_chat_template(d: Path) -> str:
+    """The chat template a Qwen2.5-VL checkpoint keeps next to the processor (hub downloads have
+    ``chat_template.json``; transformers 5 saves ``chat_template.jinja``)."""
+    import json
+
+    if (d / "chat_template.jinja").is_file():
+        return (d / "chat_template.jinja").read_text()
+    if (d / "chat_template.json").is_file():
+        return json.loads((d / "chat_template.json").read_text())["chat_template"]
+    raise FileNotFoundError(f"qwen-vl writer: no chat template in {d} (tokenizer_config.json, chat_template.json "
+                            "or chat_template.jinja)")
+
+
 class QwenVLWriter:
     name = "qwen-vl"
 
@@ -57,6 +70,8 @@ class QwenVLWriter:
         self.model = Qwen2_5_VLForConditionalGeneration.from_pretrained(d, dtype=dtype).to(self.device).eval()
         self.tokenizer = AutoTokenizer.from_pretrained(d)
         self.image_processor = Qwen2VLImageProcessor.from_pretrained(d, max_pixels=max_pixels)
+        if not getattr(self.tokenizer, "chat_template", None):
+            self.tokenizer.chat_template = _processor_chat_template(d)
         if IMAGE_PAD not in self.tokenizer.get_vocab():
             raise ValueError(f"qwen-vl writer: tokenizer in {d} has no {IMAGE_PAD} token; not a Qwen2.5-VL tokenizer")
         self.max_new_tokens, self.temperature, self.top_p, self.seed = max_new_tokens, temperature, top_p, seed

@@ -47,3 +47,24 @@ def test_missing_model_dir_is_named(tmp_path):
     (tmp_path / "half" / "config.json").write_text("{}")
     with pytest.raises(FileNotFoundError, match="missing tokenizer_config.json, preprocessor_config.json"):
         QwenVLWriter(tmp_path / "half")
+
+
+def test_chat_template_from_the_processor_file(tiny_qwen_dir, tmp_path, grace_hopper, retriever):
+    """Hub checkpoints may keep the chat template in chat_template.json instead of the tokenizer config."""
+    import json
+    import shutil
+
+    d = tmp_path / "ckpt"
+    shutil.copytree(tiny_qwen_dir, d)
+    template = (d / "chat_template.jinja").read_text()
+    (d / "chat_template.jinja").unlink()
+    cfg = json.loads((d / "tokenizer_config.json").read_text())
+    cfg.pop("chat_template", None)
+    (d / "tokenizer_config.json").write_text(json.dumps(cfg))
+    (d / "chat_template.json").write_text(json.dumps({"chat_template": template}))
+    w = QwenVLWriter(d, max_new_tokens=4)
+    assert w.tokenizer.chat_template == template
+    assert w.inputs(grace_hopper, "fear", retriever.retrieve("fear", np.random.default_rng(0), n=1))["input_ids"].shape[0] == 1
+    (d / "chat_template.json").unlink()
+    with pytest.raises(FileNotFoundError, match="no chat template"):
+        QwenVLWriter(d)
