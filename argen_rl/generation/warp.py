@@ -12,8 +12,8 @@ For each request:
    (``GenRequest.target_aus``, FACS 0..5) gives each frame's mesh displacement (the linear
    AU motion model of ``au_motion``), plus a small seeded head motion;
 4. S = ``params.steps`` keyframes are warped (piecewise-affine over a Delaunay triangulation,
-   ``warp_engine``) and get a painted mouth cavity where the lips part; frames between two
-   keyframes are cross-faded. Fewer keyframes: cheaper, choppier.
+   ``warp_engine``) and get a painted mouth cavity where the lips part (and shaded smile folds
+   with AU12); frames between two keyframes are cross-faded. Fewer keyframes: cheaper, choppier.
 
 Frame 0 and the curve: frame 0 *is* the aligned reference (intensity 0, as in TI2V, where the
 first frame is the conditioning image). Frames 1..F-1 take the intensity
@@ -42,7 +42,8 @@ from argen_rl.generation.au_motion import (
 )
 from argen_rl.generation.params import intensity_curve
 from argen_rl.generation.warp_engine import (
-    PiecewiseAffineWarp, align_face, border_anchors, fill_mouth, teeth_exposure, triangulate,
+    PiecewiseAffineWarp, align_face, border_anchors, fill_mouth, shade_smile_folds, teeth_exposure,
+    triangulate,
 )
 from argen_rl.types import GenParams, GenRequest, Video
 
@@ -62,6 +63,8 @@ class WarpConfig(StrictModel):
     """Take a smile / open mouth off the reference before applying the target AUs."""
     mouth_fill: bool = True
     """Paint a dark cavity with teeth where the lips part."""
+    smile_folds: bool = True
+    """Shade nasolabial folds in proportion to AU12 (a smile's folds are texture, not geometry)."""
     au_gain_jitter: float = 0.08
     """Seeded per-AU gain variation between candidates (log-normal sigma)."""
     head_roll_deg: float = 1.5
@@ -167,8 +170,11 @@ class WarpGenerator:
             pts = ref.points + intensity[f] * peak_disp
             pts = _rigid(pts, centre, *head[f])
             img = ref.warp.warp(ref.image, np.concatenate([pts, ref.anchors]))
+            frame_aus = {au: intensity[f] * v for au, v in target.items()}
+            if cfg.smile_folds and frame_aus.get(12, 0.0) > 0:
+                shade_smile_folds(img, pts, FaceFrame.from_landmarks(pts), frame_aus[12] / MAX_INTENSITY)
             if cfg.mouth_fill:
-                up, lo = teeth_exposure({au: intensity[f] * v for au, v in target.items()})
+                up, lo = teeth_exposure(frame_aus)
                 # a reference that already shows its mouth interior keeps it in early frames
                 opacity = 1.0 if not ref.neutralise.get("mouth_opening_iod") else min(1.0, 2.0 * intensity[f])
                 fill_mouth(img, pts, FaceFrame.from_landmarks(pts), up, lo, opacity)
