@@ -25,14 +25,16 @@ from argen_rl.train.cli import app as train_app
 app.add_typer(train_app, name="train")
 from argen_rl.ablation.cli import app as tune_app  # noqa: E402
 app.add_typer(tune_app, name="tune")
-# stage:augment
+from argen_rl.augment.cli import app as augment_app  # noqa: E402
+app.add_typer(augment_app, name="augment")
 from serve.cli import serve_command  # noqa: E402
 app.command("serve")(serve_command)
 from argen_rl.recognition.cli import app as recognize_app
 app.add_typer(recognize_app, name="recognize")
 from argen_rl.metrics.cli import app as metrics_app
 app.add_typer(metrics_app, name="metrics")
-# stage:demo
+from argen_rl.demo.cli import demo_command  # noqa: E402
+app.command("demo")(demo_command)
 
 
 def main() -> None:  # pragma: no cover

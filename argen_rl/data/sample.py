@@ -317,3 +317,17 @@ def default_sample_root(layout: str = "dfew", seed: int = 0) -> Path:
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return root
+
+
+# ------------------------------------------------------------ public hooks (augmentation writer)
+
+
+def write_frame_folder(folder: Path, frames: np.ndarray, ext: str = ".jpg") -> None:
+    """Write frames as ``00001.jpg, 00002.jpg, ...``: the frame-folder naming the DFEW, FERV39k
+    and folder readers expect (used by ``argen_rl.augment`` to add generated clips)."""
+    _write_frames(Path(folder), frames, ext)
+
+
+def is_sample_dataset(root: Path) -> bool:
+    """True when ``root`` carries the sample dataset's marker README."""
+    return _is_sample(Path(root))

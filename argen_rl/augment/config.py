@@ -1,0 +1,95 @@
+"""Typed configuration of an augmentation run (one YAML file; one docstring per field)."""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from argen_rl.calibration.calibrator import CalibrationConfig
+from argen_rl.config import StrictModel
+
+
+class ActionConfig(StrictModel):
+    steps: int = 8
+    """S (warp keyframes / ti2v denoising steps) used when no policy checkpoint is given."""
+    a: float = 2.0
+    """Eq. 12 curve shape a of the fixed action."""
+    b: float = 2.0
+    """Eq. 12 curve shape b of the fixed action."""
+
+
+class GenerationSettings(StrictModel):
+    generator: str = "warp"
+    """Registered generator (argen_rl.generation.registry): "warp" (CPU) or "ti2v" (GPU)."""
+    generator_config: dict[str, Any] = Field(default_factory=dict)
+    """Passed unchanged to make_generator(name, config)."""
+    frames: int = 16
+    """Frames per generated clip."""
+    size: int = 224
+    """Square frame side (DFEW's clip_224x224 is 224)."""
+    w_min: float = 7.5
+    """Lower guidance weight of the Eq. 12 curve."""
+    w_max: float = 10.5
+    """Upper guidance weight of the Eq. 12 curve."""
+
+
+class CalibrationSettings(CalibrationConfig):
+    enabled: bool = True
+    """Vet every clip with the experts before writing it (SynFER label calibration)."""
+    recognizer_checkpoint: str | None = None
+    """A trained recognizer (argen_rl.calibration.recognizer format) used as the "recognizer"
+    expert; it is added to the experts automatically when given."""
+
+
+class AugmentConfig(StrictModel):
+    dataset: str
+    """Root of the ORIGINAL dataset (never modified)."""
+    kind: Literal["auto", "dfew", "ferv39k", "folder"] = "auto"
+    """Its layout (auto = detected); the generated clips are written in the same layout."""
+    frames_dir: str | None = None
+    """Frame folder relative to the root when it is not the usual one (as for read_dataset)."""
+    out: str
+    """The NEW root of the augmented dataset (must not exist, or be this run's own output)."""
+    originals: Literal["symlink", "copy"] = "symlink"
+    """How the original clips appear in the new root: symlinks (cheap) or full copies."""
+    contexts: str
+    """contexts.jsonl (or its folder) from the ASI stage: identity image, target emotion, prompt,
+    AUs and embeddings per context; clips of class e are made from the contexts of emotion e."""
+    build_sample_contexts: bool = False
+    """If ``contexts`` does not exist, build it from ``dataset`` (the sample dataset: it names
+    subjects) for the classes being augmented (envs/sample_contexts.py)."""
+    classes: list[str] | Literal["scarce"] = "scarce"
+    """Classes to augment: "scarce" (argen_rl.data.scarce_classes) or a list of names."""
+    scarce_ratio: float = 0.5
+    """The scarce rule's ratio (count < ratio * total / 7)."""
+    target_count: int | None = None
+    """Clips per augmented class after augmentation, originals included; None = the mean class
+    size (total / 7, rounded up)."""
+    policy_checkpoint: str | None = None
+    """Trained ARD policy (argen train's checkpoint); its greedy action is used per context.
+    None = ``fixed_action`` for every context."""
+    fixed_action: ActionConfig = Field(default_factory=ActionConfig)
+    """The action when there is no policy."""
+    generation: GenerationSettings = Field(default_factory=GenerationSettings)
+    """How clips are generated."""
+    calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)
+    """Label calibration (experts, agreement rule, reject or relabel)."""
+    max_attempts_factor: float = 3.0
+    """Give up on a class after ceil(factor * needed) attempts (rejections included)."""
+    seed: int = 0
+    """Base seed: clip k of a class uses seed + crc32(context id) + k; same seed = same clips."""
+    flush_every: int = 10
+    """Rebuild the split-CSV copies and the manifest every N written clips (and at the end)."""
+
+    @field_validator("classes")
+    @classmethod
+    def _classes(cls, v):
+        if v == "scarce":
+            return v
+        from argen_rl.types import EMOTIONS7, Emotion
+
+        out = [Emotion.parse(x).value for x in v]
+        bad = [x for x in out if Emotion(x) not in EMOTIONS7]
+        if bad:
+            raise ValueError(f"classes must be among the 7 canonical classes, got {bad}")
+        return out

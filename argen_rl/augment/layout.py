@@ -1,0 +1,288 @@
+"""Write generated clips into a copy of a dataset's own layout (DFEW, FERV39k, generic folder).
+
+The new root mirrors the original: folders that receive new clips (and the split-CSV folders)
+are real directories in the new root; everything else is a symlink to the original (default)
+or a copy (``originals="copy"``). Split CSVs are always COPIES, rebuilt as "original text +
+one row per generated clip", so the original files are never opened for writing. A generated
+clip's frames go to a fresh folder with an id that cannot collide (non-numeric ``argen_...``
+ids; DFEW's are 5-digit numbers), and every write checks that its target lies inside the new
+root and not behind a symlink.
+
+Generated clips only ever join TRAINING splits: DFEW's train(single-labeled)/set_1..5.csv (so
+they have no fold and never reach a test split), FERV39k's train_All.csv; the folder layout has
+no split.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from argen_rl.io_utils import atomic_write_text
+from argen_rl.types import Emotion
+
+LAYOUTS = ("dfew", "ferv39k", "folder")
+SAMPLE_MARKER = "README.txt"
+
+
+@dataclass(frozen=True)
+class NewClip:
+    """A generated clip as the layout sees it."""
+
+    clip_id: str          # our id (folder name)
+    emotion: Emotion      # its (final) label
+    subject: str = ""
+    source: str = ""      # e.g. "argen:<generator_id>"
+    frames: int = 0
+
+
+def inside(path: Path, root: Path) -> bool:
+    """``path`` lies inside ``root`` with no symlink on the way (so writing there is safe)."""
+    path, root = Path(path), Path(root)
+    try:
+        rel = path.relative_to(root)
+    except ValueError:
+        return False
+    cur = root
+    for part in rel.parts:
+        cur = cur / part
+        if cur.is_symlink():
+            return False
+    return True
+
+
+def readable(path: Path) -> Path:
+    """Atomic writes create 0600 temp files and mkdtemp 0700 folders: a dataset is shared data,
+    so give files 0644 and folders 0755."""
+    os.chmod(path, 0o755 if Path(path).is_dir() else 0o644)
+    return Path(path)
+
+
+def _csv_text(rows: Iterable[list], delimiter: str = ",") -> str:
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    return buf.getvalue()
+
+
+def _append(original: str, extra: str) -> str:
+    if original and not original.endswith("\n"):
+        original += "\n"
+    return original + extra
+
+
+class LayoutWriter:
+    """Base: mirror the original, place new clips, rebuild CSV copies. One subclass per layout."""
+
+    kind = ""
+    copied: tuple[str, ...] = ()        # top-level paths copied (not linked): CSV folders
+
+    def __init__(self, source: Path, target: Path, frames_dir: str | None = None,
+                 originals: str = "symlink") -> None:
+        self.source, self.target = Path(source).resolve(), Path(target).resolve()
+        if originals not in ("symlink", "copy"):
+            raise ValueError(f"originals must be 'symlink' or 'copy', got {originals!r}")
+        self.originals = originals
+        self.frames_dir = frames_dir
+        for a, b, what in ((self.target, self.source, "inside the original dataset"),
+                           (self.source, self.target, "a parent of the original dataset")):
+            if a == b or b in a.parents:
+                raise ValueError(f"the augmented root {self.target} must not be {what} ({self.source})")
+
+    # -- layout specifics ----------------------------------------------------------------------
+    def real_dirs(self, emotions: Iterable[Emotion]) -> list[Path]:
+        """Relative folders that must be real directories in the new root (they receive clips)."""
+        raise NotImplementedError
+
+    def clip_dir(self, clip: NewClip) -> Path:
+        """Absolute frame folder of a new clip in the new root."""
+        raise NotImplementedError
+
+    def index_id(self, clip: NewClip) -> str:
+        """The id ``argen_rl.data.read_dataset`` will give the clip in this layout."""
+        raise NotImplementedError
+
+    def rebuild_csvs(self, clips: list[NewClip]) -> list[Path]:
+        """Rewrite the split-CSV copies as original + rows for ``clips``; returns the files written."""
+        raise NotImplementedError
+
+    # -- shared ----------------------------------------------------------------------------------
+    def mirror(self, dest: Path, emotions: Iterable[Emotion]) -> None:
+        """Build the mirror of the original under ``dest`` (a fresh folder)."""
+        real = {Path(p) for p in self.real_dirs(emotions)}
+        needed = set(real)
+        for p in real:
+            needed.update(p.parents)
+        copied = {Path(p) for p in self.copied} | {Path("clips.csv")}
+
+        def walk(rel: Path) -> None:
+            (dest / rel).mkdir(parents=True, exist_ok=True)
+            for entry in sorted((self.source / rel).iterdir()):
+                r = rel / entry.name
+                if rel == Path(".") and entry.name == SAMPLE_MARKER and _is_sample_marker(entry):
+                    continue    # the copy is not "the sample dataset" (build_sample_dataset may replace those)
+                if r in needed and entry.is_dir():
+                    walk(r)
+                elif r in copied or self.originals == "copy":
+                    if entry.is_dir():
+                        shutil.copytree(entry, dest / r, symlinks=False)
+                    else:
+                        shutil.copy2(entry, dest / r)
+                else:
+                    os.symlink(entry.resolve(), dest / r, target_is_directory=entry.is_dir())
+        walk(Path("."))
+        for p in real:
+            (dest / p).mkdir(parents=True, exist_ok=True)
+
+    def check_writable(self, path: Path) -> Path:
+        if not inside(path, self.target):
+            raise RuntimeError(f"refusing to write {path}: not inside the augmented root {self.target} "
+                               "(or behind a symlink to the original dataset)")
+        return path
+
+    def rebuild_clips_csv(self, clips: list[NewClip]) -> Path | None:
+        """The optional clips.csv subject sidecar: original rows + one per new clip."""
+        src = self.source / "clips.csv"
+        if not src.is_file():
+            return None
+        text = src.read_text(encoding="utf-8-sig")
+        header = next(csv.reader(io.StringIO(text)), [])
+        values = lambda c: {"clip_id": c.clip_id, "index_id": self.index_id(c), "emotion": c.emotion.value,  # noqa: E731
+                            "subject": c.subject, "source": c.source, "frames": c.frames}
+        rows = [[values(c).get(h, "") for h in header] for c in clips]
+        return readable(atomic_write_text(self.check_writable(self.target / "clips.csv"), _append(text, _csv_text(rows))))
+
+
+def _is_sample_marker(path: Path) -> bool:
+    from argen_rl.data.sample import is_sample_dataset
+
+    return is_sample_dataset(path.parent)
+
+
+class DFEWLayout(LayoutWriter):
+    """EmoLabel_DataSplit/{train,test}(single-labeled)/set_k.csv + Clip/clip_224x224/<id>/."""
+
+    kind = "dfew"
+    copied = ("EmoLabel_DataSplit",)
+
+    def _frames_rel(self) -> Path:
+        from argen_rl.data.dfew import find_frames_root
+
+        root = find_frames_root(self.source, self.frames_dir)
+        try:
+            return root.resolve().relative_to(self.source)
+        except ValueError:
+            return Path("Clip/clip_224x224")   # frames kept outside the root: new clips go here
+
+    def real_dirs(self, emotions):
+        return [self._frames_rel()]
+
+    def clip_dir(self, clip):
+        return self.check_writable(self.target / self._frames_rel() / clip.clip_id)
+
+    def index_id(self, clip):
+        return clip.clip_id
+
+    def rebuild_csvs(self, clips):
+        from argen_rl.data.dfew import SPLITS
+
+        written = []
+        for split in SPLITS:
+            for k in range(1, 6):
+                rel = Path("EmoLabel_DataSplit") / f"{split}(single-labeled)" / f"set_{k}.csv"
+                if not (self.source / rel).is_file():
+                    continue
+                text = (self.source / rel).read_text(encoding="utf-8-sig")
+                # new clips join every TRAIN split (DFEW label = EMOTIONS7 index + 1); tests stay original
+                extra = _csv_text([[c.clip_id, c.emotion.index + 1] for c in clips]) if split == "train" else ""
+                written.append(readable(atomic_write_text(self.check_writable(self.target / rel), _append(text, extra))))
+        if not written:
+            raise FileNotFoundError(f"{self.source}: no DFEW split CSVs to extend")
+        return written
+
+
+class FERV39kLayout(LayoutWriter):
+    """4_setups/All_scenes/{train,test}_All.csv + 2_ClipsforFaceCrop/<Scene>/<Emotion>/<id>/."""
+
+    kind = "ferv39k"
+    copied = ("4_setups",)
+
+    def __init__(self, *args, scene: str = "ARGen_generated", **kw) -> None:
+        super().__init__(*args, **kw)
+        self.scene = scene
+
+    def _frames_rel(self) -> Path:
+        from argen_rl.data.ferv39k import FRAME_DIRS
+
+        return Path(self.frames_dir or FRAME_DIRS[0])
+
+    def real_dirs(self, emotions):
+        return [self._frames_rel()]
+
+    def _rel(self, clip: NewClip) -> str:
+        return f"{self.scene}/{clip.emotion.value.capitalize()}/{clip.clip_id}"
+
+    def clip_dir(self, clip):
+        if (self.source / self._frames_rel() / self.scene).exists():
+            raise FileExistsError(f"the original already has a scene folder {self.scene!r}")
+        return self.check_writable(self.target / self._frames_rel() / self._rel(clip))
+
+    def index_id(self, clip):
+        return self._rel(clip).replace("/", "_")
+
+    def rebuild_csvs(self, clips):
+        rel = Path("4_setups") / "All_scenes"
+        written = []
+        for split in ("train", "test"):
+            src = self.source / rel / f"{split}_All.csv"
+            if not src.is_file():
+                continue
+            text = src.read_text(encoding="utf-8-sig")
+            extra = _csv_text([[self._rel(c), c.emotion.value.capitalize()] for c in clips],
+                              delimiter=" ") if split == "train" else ""
+            written.append(readable(atomic_write_text(self.check_writable(self.target / rel / src.name), _append(text, extra))))
+        if not written:
+            raise FileNotFoundError(f"{self.source}: no FERV39k split files to extend")
+        return written
+
+
+class FolderLayout(LayoutWriter):
+    """<emotion>/<clip>/ frame folders (the emotion folder's existing spelling is kept)."""
+
+    kind = "folder"
+
+    def _emotion_dir(self, emotion: Emotion) -> Path:
+        base = Path(self.frames_dir) if self.frames_dir else Path(".")
+        src = self.source / base
+        for d in sorted(src.iterdir()) if src.is_dir() else []:
+            if d.is_dir() and not d.name.startswith((".", "_")):
+                try:
+                    if Emotion.parse(d.name) is emotion:
+                        return base / d.name
+                except ValueError:
+                    continue
+        return base / emotion.value
+
+    def real_dirs(self, emotions):
+        return [self._emotion_dir(e) for e in emotions]
+
+    def clip_dir(self, clip):
+        return self.check_writable(self.target / self._emotion_dir(clip.emotion) / clip.clip_id)
+
+    def index_id(self, clip):
+        return f"{self._emotion_dir(clip.emotion).name}_{clip.clip_id}"
+
+    def rebuild_csvs(self, clips):
+        return []      # no split files: the folders are the labels
+
+
+def make_layout(kind: str, source: Path, target: Path, frames_dir: str | None = None,
+                originals: str = "symlink") -> LayoutWriter:
+    classes = {"dfew": DFEWLayout, "ferv39k": FERV39kLayout, "folder": FolderLayout}
+    if kind not in classes:
+        raise ValueError(f"cannot write generated clips into a {kind!r} dataset; supported layouts: "
+                         f"{', '.join(LAYOUTS)} (for CK+, augment a folder-layout export)")
+    return classes[kind](source, target, frames_dir=frames_dir, originals=originals)

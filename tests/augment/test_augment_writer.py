@@ -1,0 +1,246 @@
+"""The augmentation writer on the sample dataset: generated clips (real warp videos of the sample's
+real faces, vetted by label calibration) land in a NEW root in the dataset's own layout, the data
+readers load them back with the right counts, the original tree is byte-for-byte untouched, reruns
+are identical and resume without duplicates."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from argen_rl.augment.config import AugmentConfig
+from argen_rl.augment.writer import META_DIR, augment, load_manifest
+from argen_rl.data import build_sample_dataset, class_counts, read_dataset
+from argen_rl.types import Emotion
+
+SIZE = 96          # small frames keep the module quick; the layout does not care
+
+
+def tree_hash(root: Path) -> str:
+    """sha1 over every path, symlink target and file's bytes under ``root``."""
+    h = hashlib.sha1()
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]):
+            p = Path(dirpath) / name
+            h.update(str(p.relative_to(root)).encode())
+            if p.is_symlink():
+                h.update(os.readlink(p).encode())
+            elif p.is_file():
+                h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    base = tmp_path_factory.mktemp("aug")
+    roots = {kind: build_sample_dataset(base / f"sample_{kind}", kind) for kind in ("dfew", "ferv39k", "folder")}
+    from envs.sample_contexts import build_sample_contexts
+
+    contexts = build_sample_contexts(base / "contexts", roots["dfew"])
+    return {"base": base, "roots": roots, "contexts": contexts}
+
+
+def config(sample, kind: str, out: Path, **over) -> AugmentConfig:
+    d = {"dataset": str(sample["roots"][kind]), "out": str(out), "contexts": str(sample["contexts"]),
+         "target_count": 5, "generation": {"generator": "warp", "frames": 12, "size": SIZE},
+         "fixed_action": {"steps": 8, "a": 2.0, "b": 2.0}, "seed": 0, "flush_every": 3}
+    d.update(over)
+    return AugmentConfig.model_validate(d)
+
+
+@pytest.fixture(scope="module")
+def dfew_run(sample):
+    root = sample["roots"]["dfew"]
+    before = tree_hash(root)
+    cfg = config(sample, "dfew", sample["base"] / "out_dfew")
+    summary = augment(cfg, progress=False)
+    return {"cfg": cfg, "summary": summary, "before": before, "root": root}
+
+
+def test_dfew_written_in_layout_and_read_back_with_right_counts(dfew_run):
+    s, root = dfew_run["summary"], dfew_run["root"]
+    assert tree_hash(root) == dfew_run["before"], "the original dataset was modified"
+    original = read_dataset(root, progress=False)
+    augmented = read_dataset(s.out, progress=False)
+    assert augmented.name == "dfew" and not augmented.skipped
+    before, after = class_counts(original.clips), class_counts(augmented.clips)
+    # the sample's scarce classes (surprise 3, disgust 2, fear 3) reach the target of 5
+    for e in (Emotion.SURPRISE, Emotion.DISGUST, Emotion.FEAR):
+        r = s.per_class[e.value]
+        assert r["original"] == before[e] and r["final"] == after[e] == 5, (e, r)
+        assert r["written"] == 5 - before[e] and r["attempts"] == r["written"] + r["rejected"]
+    for e in (Emotion.HAPPY, Emotion.SAD, Emotion.NEUTRAL, Emotion.ANGRY):
+        assert after[e] == before[e]
+    new = [c for c in augmented.clips if c.clip_id not in {o.clip_id for o in original.clips}]
+    assert len(new) == sum(s.per_class[e]["written"] for e in s.per_class) == s.totals["written"]
+    for c in new:
+        assert c.fold is None                  # in every train(single-labeled) CSV, no test CSV
+        assert c.clip_id.startswith("argen_") and len(c.frames) == 12
+        assert c.subject                       # clips.csv copy names the identity's subject
+        from argen_rl.data import load_clip_frames
+
+        frames = load_clip_frames(c, n=None)
+        assert frames.shape == (12, SIZE, SIZE, 3)
+    # DFEW protocol: generated clips join every fold's training split, never a test split
+    from argen_rl.data import dfew_split
+
+    for k in range(1, 6):
+        train, test = dfew_split(augmented, k)
+        assert {c.clip_id for c in new} <= {c.clip_id for c in train}
+        assert not {c.clip_id for c in new} & {c.clip_id for c in test}
+    # originals appear in the new root as symlinks into the original, CSVs as real copies
+    some = next(c for c in original.clips)
+    assert (s.out / "Clip" / "clip_224x224" / some.clip_id).is_symlink()
+    csv_copy = s.out / "EmoLabel_DataSplit" / "train(single-labeled)" / "set_1.csv"
+    assert not csv_copy.is_symlink()
+    orig_text = (root / "EmoLabel_DataSplit" / "train(single-labeled)" / "set_1.csv").read_text()
+    assert csv_copy.read_text().startswith(orig_text)
+
+
+def test_provenance_sidecars_manifest_and_rejection_rate(dfew_run):
+    s = dfew_run["summary"]
+    rows = load_manifest(s.out)
+    assert len(rows) == s.totals["attempts"]
+    accepted = [r for r in rows if r["status"] != "rejected"]
+    for r in rows:
+        side = s.out / META_DIR / ("clips" if r["status"] != "rejected" else "rejected") / f"{r['clip_id']}.json"
+        rec = json.loads(side.read_text())
+        p = rec["provenance"]
+        assert p["generator_id"].startswith("warp-") and p["prompt"] and p["target_aus"]
+        assert p["params"]["steps"] == 8 and p["seed"] == p["params"]["seed"]
+        assert rec["action"] == {"steps": 8, "a": 2.0, "b": 2.0, "source": "fixed"}
+        v = rec["calibration"]
+        assert set(v["votes"]) == {"fer", "au"} and v["label"] == r["class"]
+        assert v["accepted"] == (r["status"] == "accepted")
+    for r in accepted:
+        assert (s.out / r["path"]).is_dir() and not (s.out / r["path"]).is_symlink()
+    summary = json.loads((s.out / META_DIR / "summary.json").read_text())
+    for name, pc in summary["per_class"].items():
+        assert pc["rejection_rate"] == pytest.approx(pc["rejected"] / pc["attempts"])
+    assert summary["totals"]["rejection_rate"] == pytest.approx(s.totals["rejected"] / s.totals["attempts"])
+
+
+def test_rerun_is_identical_and_resumes_without_duplicates(dfew_run, sample):
+    s, cfg = dfew_run["summary"], dfew_run["cfg"]
+    snapshot = {p: p.read_bytes() for p in s.out.rglob("*") if p.is_file() and not p.is_symlink()
+                and META_DIR not in p.parts}
+    again = augment(cfg, progress=False)
+    assert again.written_now == 0 and again.per_class == s.per_class
+    assert {p: p.read_bytes() for p in snapshot} == snapshot
+    # an interrupted run: copy the finished output, then undo its last clips as a crash would
+    out2 = sample["base"] / "out_dfew_interrupted"
+    shutil.copytree(s.out, out2, symlinks=True)
+    rows = load_manifest(out2)
+    lost = [r for r in rows if r["status"] != "rejected"][-3:]
+    for r in lost[:2]:                            # crashed before the frames were complete
+        shutil.rmtree(out2 / r["path"])
+        (out2 / META_DIR / "clips" / f"{r['clip_id']}.json").unlink()
+    (out2 / META_DIR / "clips" / f"{lost[2]['clip_id']}.json").unlink()   # frames done, no sidecar
+    resumed = augment(cfg.model_copy(update={"out": str(out2)}), progress=False)
+    assert resumed.written_now == 3
+    assert resumed.per_class == s.per_class
+    assert load_manifest(out2)[-1]["clip_id"] == rows[-1]["clip_id"]
+    for p, data in snapshot.items():              # same seed: the same frames, byte for byte
+        assert (out2 / p.relative_to(s.out)).read_bytes() == data, p
+    assert tree_hash(dfew_run["root"]) == dfew_run["before"]
+
+
+@pytest.mark.parametrize("kind", ["ferv39k", "folder"])
+def test_other_layouts_read_back(sample, kind):
+    root = sample["roots"][kind]
+    before_hash = tree_hash(root)
+    cfg = config(sample, kind, sample["base"] / f"out_{kind}", classes=["surprise", "fear"],
+                 target_count=4, calibration={"enabled": False})
+    s = augment(cfg, progress=False)
+    assert tree_hash(root) == before_hash
+    original, augmented = read_dataset(root, progress=False), read_dataset(s.out, progress=False)
+    assert augmented.name == kind
+    assert len(augmented.skipped) == len(original.skipped)
+    before, after = class_counts(original.clips), class_counts(augmented.clips)
+    assert after[Emotion.SURPRISE] == after[Emotion.FEAR] == 4
+    assert after[Emotion.DISGUST] == before[Emotion.DISGUST]
+    new = [c for c in augmented.clips if c.clip_id not in {o.clip_id for o in original.clips}]
+    assert len(new) == (4 - before[Emotion.SURPRISE]) + (4 - before[Emotion.FEAR])
+    if kind == "ferv39k":
+        assert all(c.split == "train" for c in new)
+        assert all(c.clip_id.startswith("ARGen_generated_") for c in new)
+    else:
+        assert all(c.clip_id.startswith(("surprise_argen_", "fear_argen_")) for c in new)
+
+
+def test_policy_checkpoint_chooses_the_action(sample, tmp_path):
+    """A policy module of the true architecture (random init, biased heads) saved and loaded:
+    its greedy action is what every clip is generated with."""
+    import gymnasium as gym
+    import torch
+
+    from argen_rl.asi.contexts import load_contexts
+    from argen_rl.policy.actions import ActionSpace
+    from argen_rl.policy.module import ArgenPolicyModule
+
+    ctx = load_contexts(sample["contexts"])[0]
+    dim = ctx.text_emb.shape[0] + ctx.image_emb.shape[0]
+    space = ActionSpace()
+    m = ArgenPolicyModule(observation_space=gym.spaces.Box(-np.inf, np.inf, (dim,), np.float32),
+                          action_space=space.gym_space(),
+                          model_config={"text_dim": ctx.text_emb.shape[0], "d_model": 16, "hidden": 32})
+    with torch.no_grad():
+        m.head_steps.bias[:] = torch.tensor([50., 0., 0., 0.])   # steps 4
+        m.head_a.bias[:] = torch.tensor([0., 0., 50.])           # a 4
+        m.head_b.bias[:] = torch.tensor([50., 0., 0.])           # b 1
+    m.save_to_path(str(tmp_path / "policy"))
+    cfg = config(sample, "dfew", tmp_path / "out", classes=["disgust"], target_count=3,
+                 policy_checkpoint=str(tmp_path / "policy"), calibration={"enabled": False})
+    s = augment(cfg, progress=False)
+    rows = load_manifest(s.out)
+    assert len(rows) == 1 and rows[0]["calibration"] is None
+    assert rows[0]["action"] == {"steps": 4, "a": 4.0, "b": 1.0, "source": "policy"}
+    assert rows[0]["provenance"]["params"]["steps"] == 4
+
+
+def test_refuses_unsafe_or_unsupported_outputs(sample, tmp_path):
+    root = sample["roots"]["dfew"]
+    with pytest.raises(ValueError, match="must not be inside the original"):
+        augment(config(sample, "dfew", root / "augmented"), progress=False)
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "file.txt").write_text("x")
+    with pytest.raises(FileExistsError, match="not an augmentation output"):
+        augment(config(sample, "dfew", tmp_path / "busy"), progress=False)
+    ck = build_sample_dataset(tmp_path / "ck", "ckplus")
+    with pytest.raises(ValueError, match="supported layouts"):
+        augment(config(sample, "dfew", tmp_path / "o", dataset=str(ck)), progress=False)
+    with pytest.raises(ValueError, match="unknown emotion"):
+        config(sample, "dfew", tmp_path / "o", classes=["bored"])
+    with pytest.raises(ValueError, match="7 canonical"):
+        config(sample, "dfew", tmp_path / "o", classes=["contempt"])
+    assert not (root / "augmented").exists()
+
+
+def test_same_out_with_another_config_is_refused(dfew_run):
+    other = dfew_run["cfg"].model_copy(update={"seed": 1})
+    with pytest.raises(FileExistsError, match="different augmentation config"):
+        augment(other, progress=False)
+
+
+def test_cli_augment_run(sample, tmp_path):
+    import yaml
+    from typer.testing import CliRunner
+
+    from argen_rl.cli import app
+
+    cfg = config(sample, "folder", tmp_path / "cli_out", classes=["disgust"], target_count=3,
+                 calibration={"enabled": False}).model_dump(mode="json")
+    path = tmp_path / "augment.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    res = CliRunner().invoke(app, ["augment", "run", "--config", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "disgust" in res.output and "manifest" in res.output
+    assert class_counts(read_dataset(tmp_path / "cli_out", progress=False).clips)[Emotion.DISGUST] == 3
+    res = CliRunner().invoke(app, ["augment", "run", "--config", str(tmp_path / "missing.yaml")])
+    assert res.exit_code != 0
