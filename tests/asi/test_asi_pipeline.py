@@ -105,3 +105,20 @@ def test_au_statistics_from_ckplus_facs_files(tmp_path_factory, tmp_path):
     assert set(centres) == {"surprise", "disgust", "fear"}
     assert set(map(int, centres["disgust"])) <= {9, 10, 15, 16, 17, 25, 26}
     assert all(1.0 <= v <= 3.5 for d in centres.values() for v in d.values())
+
+
+@pytest.mark.slow
+def test_no_rag_ablation_writes_without_descriptions(sample, tmp_path):
+    """retrieval.n_candidates = 0 (Table 5 "VLM-only"): the writer sees no AU descriptions; the
+    generator's targets are the emotion's prototype AUs."""
+    from argen_rl.asi.kb import load_kb
+
+    kb = load_kb()
+    cfg = ASIConfig.model_validate({"identity": {"frames_per_clip": 3, "max_identities": 1},
+                                    "retrieval": {"n_candidates": 0}})
+    res = run_asi(sample, tmp_path, cfg, progress=False)
+    assert len(res.contexts) == 3
+    for c in res.contexts:
+        assert c.prompt.endswith(f"changes from neutral to {c.emotion.value}.")   # the noun = the name here
+        assert c.aus == kb.emotion_aus(c.emotion)
+    assert res.summary["hallucination"]["asserted_before"] == 0
