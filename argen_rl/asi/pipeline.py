@@ -183,6 +183,12 @@ def run_asi(dataset: Path, out: Path, cfg: ASIConfig, progress: bool = True) -> 
                          "set `scarce:` in the config")
     if Emotion.NEUTRAL in scarce:
         raise ValueError("neutral is scarce in this dataset: ASI takes identities from non-scarce neutral clips")
+    if cfg.writer.name == "qwen-vl":   # fail before the identity pass, not after it
+        from argen_rl.asi.qwen_vl import check_model_dir
+
+        if not cfg.writer.qwen_dir:
+            raise ValueError("writer 'qwen-vl' needs writer.qwen_dir (or --qwen-dir): a local Qwen2.5-VL directory")
+        check_model_dir(cfg.writer.qwen_dir)
     neutral = [c for c in index.clips if c.emotion is Emotion.NEUTRAL]
     if not neutral:
         raise ValueError(f"{dataset}: no neutral clips to take identity frames from")

@@ -36,6 +36,20 @@ def user_message(emotion: Emotion, retrieved: Sequence[Candidate]) -> str:
     return head + f"Facial movements retrieved from the FACS knowledge base:\n{lines}\nWrite the prompt."
 
 
+def check_model_dir(model_dir: str | Path) -> Path:
+    """The folder, or a FileNotFoundError naming it, what is missing and where to get it."""
+    d = Path(model_dir)
+    missing = [f for f in REQUIRED_FILES if not (d / f).is_file()]
+    if not d.is_dir() or missing:
+        raise FileNotFoundError(
+            f"qwen-vl writer: {d} is not a Qwen2.5-VL model directory"
+            + (f" (missing {', '.join(missing)})" if d.is_dir() else " (not found)")
+            + ". Download Qwen/Qwen2.5-VL-7B-Instruct (Apache-2.0) on a machine with hub access, "
+            "e.g. `huggingface-cli download Qwen/Qwen2.5-VL-7B-Instruct --local-dir <dir>`, "
+            "and set writer.qwen_dir to <dir>.")
+    return d
+
+
 def _processor_chat_template(d: Path) -> str:
     """The chat template a Qwen2.5-VL checkpoint keeps next to the processor (hub downloads have
     ``chat_template.json``; transformers 5 saves ``chat_template.jinja``)."""
@@ -55,17 +69,14 @@ class QwenVLWriter:
     def __init__(self, model_dir: str | Path, max_new_tokens: int = 256, temperature: float = 0.8,
                  top_p: float = 0.9, max_pixels: int = 448 * 448, seed: int = 0, device: str | None = None):
         import torch
-        from transformers import AutoTokenizer, Qwen2_5_VLForConditionalGeneration, Qwen2VLImageProcessor
+        from transformers import AutoTokenizer, Qwen2_5_VLForConditionalGeneration
 
-        d = Path(model_dir)
-        missing = [f for f in REQUIRED_FILES if not (d / f).is_file()]
-        if not d.is_dir() or missing:
-            raise FileNotFoundError(
-                f"qwen-vl writer: {d} is not a Qwen2.5-VL model directory"
-                + (f" (missing {', '.join(missing)})" if d.is_dir() else " (not found)")
-                + ". Download Qwen/Qwen2.5-VL-7B-Instruct (Apache-2.0) on a machine with hub access, "
-                "e.g. `huggingface-cli download Qwen/Qwen2.5-VL-7B-Instruct --local-dir <dir>`, "
-                "and set writer.qwen_dir to <dir>.")
+        try:    # the PIL backend: the default one needs torchvision (absent next to CPU torch)
+            from transformers import Qwen2VLImageProcessorPil as Qwen2VLImageProcessor
+        except ImportError:
+            from transformers import Qwen2VLImageProcessor
+
+        d = check_model_dir(model_dir)
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         dtype = torch.bfloat16 if self.device == "cuda" else torch.float32
         self.model = Qwen2_5_VLForConditionalGeneration.from_pretrained(d, dtype=dtype).to(self.device).eval()

@@ -122,3 +122,10 @@ def test_no_rag_ablation_writes_without_descriptions(sample, tmp_path):
         assert c.prompt.endswith(f"changes from neutral to {c.emotion.value}.")   # the noun = the name here
         assert c.aus == kb.emotion_aus(c.emotion)
     assert res.summary["hallucination"]["asserted_before"] == 0
+
+
+def test_missing_qwen_dir_fails_before_any_work(sample, tmp_path):
+    cfg = ASIConfig.model_validate({"writer": {"name": "qwen-vl", "qwen_dir": str(tmp_path / "no_model")}})
+    with pytest.raises(FileNotFoundError, match="no_model is not a Qwen2.5-VL model directory"):
+        run_asi(sample, tmp_path / "out", cfg, progress=False)
+    assert not (tmp_path / "out" / "identities").exists()
