@@ -27,18 +27,15 @@ Classifier = Callable[[torch.Tensor], torch.Tensor]
 """fn(x: (N, 3, H, W) in [-1, 1]) -> logits (N, 7) in EMOTIONS7 order, differentiable."""
 
 
-def default_classifier(device: torch.device | str = "cpu") -> Classifier:
-    """The FER2013 mini-Xception from argen_rl.face.fer (differentiable ``logits_from_rgb``)."""
+def default_classifier() -> Classifier:
+    """The FER2013 mini-Xception from argen_rl.face.fer (differentiable ``logits_from_rgb``; it
+    follows the input's device and dtype)."""
     try:
         from argen_rl.face.fer import ExpressionClassifier
     except ImportError as err:
         raise RuntimeError("semantic guidance needs a classifier: pass SemanticGuidance(classifier=...) "
                            f"or install the face stage (argen_rl.face.fer): {err}") from None
-    clf = ExpressionClassifier()
-    net = getattr(clf, "net", None)
-    if isinstance(net, torch.nn.Module):
-        net.to(device)
-    return clf.logits_from_rgb
+    return ExpressionClassifier().logits_from_rgb
 
 
 @dataclass

@@ -99,7 +99,7 @@ class TI2VPipeline:
         if self._classifier is None:
             from argen_rl.generation.ti2v.guidance import default_classifier
 
-            self._classifier = default_classifier(self.device)
+            self._classifier = default_classifier()
         return self._classifier
 
     def encode_prompt(self, prompts: Sequence[str]) -> torch.Tensor:
