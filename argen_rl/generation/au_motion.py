@@ -89,6 +89,11 @@ def _gauss(P: np.ndarray, cu: float, cv: float, su: float, sv: float) -> np.ndar
     return np.exp(-0.5 * (((P[:, 0] - cu) / su) ** 2 + ((P[:, 1] - cv) / sv) ** 2))
 
 
+def _pair(P: np.ndarray, cu: float, cv: float, su: float, sv: float) -> np.ndarray:
+    """Gaussian bumps mirrored on both sides of the face (u = +cu and u = -cu)."""
+    return _gauss(P, cu, cv, su, sv) + _gauss(P, -cu, cv, su, sv)
+
+
 def _smoothstep(x: np.ndarray) -> np.ndarray:
     x = np.clip(x, 0.0, 1.0)
     return x * x * (3 - 2 * x)
@@ -102,7 +107,6 @@ def _mask(idx: tuple[int, ...]) -> np.ndarray:
 
 _LOWER_LIPS = _mask(INNER_LOWER_LIP[1:-1] + OUTER_LOWER_LIP[1:-1])
 _UPPER_LIPS = _mask(INNER_UPPER_LIP[1:-1] + OUTER_UPPER_LIP[1:-1])
-_INNER_LOWER = _mask(INNER_LOWER_LIP[1:-1])
 _INNER_UPPER = _mask(INNER_UPPER_LIP[1:-1])
 _CORNERS = _mask(LIP_CORNERS)
 _BROWS = _mask(BROWS)
@@ -124,7 +128,6 @@ class _Geometry:
         self.mouth_u = 0.5 * (P[61, 0] + P[291, 0])
         self.half_width = max(0.5 * abs(P[291, 0] - P[61, 0]), 0.2)
         self.mouth_v = float(P[list(INNER_UPPER_LIP + INNER_LOWER_LIP)].mean(0)[1])
-        self.chin_v = float(P[152, 1])
         self.brow_v = float(P[list(BROWS), 1].mean())
         self.eye_v = float(P[list(EYE_CORNERS), 1].mean())
 
@@ -146,14 +149,18 @@ class _Geometry:
 
 
 def _brow_field(g: _Geometry, cu: float, dv: float, du_medial: float, su: float) -> np.ndarray:
+    """Brows (and forehead above them) move by ``dv`` down / ``du_medial`` towards the midline
+    around handles at u = +-cu; nothing at or below the eye line moves."""
     P = g.P
-    w = (_gauss(P, cu, g.brow_v, su, 0.35) + _gauss(P, -cu, g.brow_v, su, 0.35)) * g.above_eyes()
-    w = np.where(_BROWS, np.maximum(w, 0.6 * w.max(initial=0) * (np.abs(np.abs(P[:, 0]) - cu) < su)), w)
+    w = _pair(P, cu, g.brow_v, su, 0.35) * g.above_eyes()
+    # the brow moves as a unit: brow points within su of a handle get at least 60 % of the peak
+    near = _BROWS & (np.abs(np.abs(P[:, 0]) - cu) < su)
+    w = np.where(near, np.maximum(w, 0.6 * w.max(initial=0.0)), w)
     d = np.zeros_like(P)
     d[:, 1] = dv * w
     d[:, 0] = -du_medial * g.side() * w
-    # the upper lid follows a brow raise a little (skin is shared)
-    d[_UPPER_LID, 1] += 0.25 * dv * _gauss(P[_UPPER_LID], cu, g.eye_v, su, 1.0) if dv < 0 else 0.0
+    if dv < 0:   # a raised brow lifts the upper lid a little (shared skin)
+        d[_UPPER_LID, 1] += 0.25 * dv * _pair(P[_UPPER_LID], cu, g.eye_v, su, 1.0)
     return d
 
 
@@ -178,16 +185,18 @@ def _lid_profile(g: _Geometry, idx_mask: np.ndarray) -> np.ndarray:
 
 
 def au5(g: _Geometry) -> np.ndarray:   # upper lid raiser
-    d = np.zeros_like(g.P)
+    P = g.P
+    d = np.zeros_like(P)
     d[:, 1] = -0.075 * _lid_profile(g, _UPPER_LID)
-    d[:, 1] += -0.03 * (_gauss(g.P, 0.5, g.eye_v - 0.2, 0.25, 0.1) + _gauss(g.P, -0.5, g.eye_v - 0.2, 0.25, 0.1)) * ~_UPPER_LID * (g.P[:, 1] < g.eye_v - 0.05)
+    # the lid fold above the margin goes up with it
+    fold = _pair(P, 0.5, g.eye_v - 0.2, 0.25, 0.1) * (~_UPPER_LID & (P[:, 1] < g.eye_v - 0.05))
+    d[:, 1] += -0.03 * fold
     return d
 
 
 def au6(g: _Geometry) -> np.ndarray:   # cheek raiser
     P = g.P
-    w = _gauss(P, 0.55, g.eye_v + 0.42, 0.25, 0.2) + _gauss(P, -0.55, g.eye_v + 0.42, 0.25, 0.2)
-    w = w * (P[:, 1] > g.eye_v + 0.04) * ~_UPPER_LIPS * ~_LOWER_LIPS
+    w = _pair(P, 0.55, g.eye_v + 0.42, 0.25, 0.2) * ((P[:, 1] > g.eye_v + 0.04) & ~_UPPER_LIPS & ~_LOWER_LIPS)
     d = np.zeros_like(P)
     d[:, 1] = -0.07 * w
     d[:, 1] += -0.045 * _lid_profile(g, _LOWER_LID)
@@ -201,6 +210,8 @@ def au7(g: _Geometry) -> np.ndarray:   # lid tightener
 
 
 def _corner_field(g: _Geometry, du: float, dv: float, s: float = 0.17) -> np.ndarray:
+    """Both lip corners move ``du`` outward (negative: inward) and ``dv`` down, their
+    surroundings with a Gaussian falloff of width ``s``."""
     P = g.P
     d = np.zeros_like(P)
     for corner in (61, 291):
@@ -246,7 +257,7 @@ def au9(g: _Geometry) -> np.ndarray:   # nose wrinkler
     P = g.P
     d = np.zeros_like(P)
     d[_NOSE_WINGS, 1] = -0.06
-    w = (_gauss(P, 0.25, 0.45, 0.15, 0.2) + _gauss(P, -0.25, 0.45, 0.15, 0.2)) * ~_NOSE_WINGS
+    w = _pair(P, 0.25, 0.45, 0.15, 0.2) * ~_NOSE_WINGS
     d[:, 1] += -0.04 * w
     d[_UPPER_LIPS, 1] = -0.035 * g.lip_profile(P[_UPPER_LIPS, 0], 0.4)
     d += 0.4 * au4(g)
@@ -262,6 +273,7 @@ def au10(g: _Geometry) -> np.ndarray:  # upper lip raiser
 
 
 def _lower_lip_down(g: _Geometry, amount: float, chin: float) -> np.ndarray:
+    """Lower lip down by ``amount`` (oval profile), chin pad by ``chin``; the jaw stays."""
     P = g.P
     d = np.zeros_like(P)
     d[_LOWER_LIPS, 1] = amount * g.lip_profile(P[_LOWER_LIPS, 0], 0.2)

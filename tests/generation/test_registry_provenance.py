@@ -27,9 +27,21 @@ def test_registry_names_and_errors():
         make_generator("warp", {"unknown_key": 1})
 
 
-def test_warp_path_does_not_import_diffusers():
-    make_generator("warp")
-    assert "diffusers" not in sys.modules or "argen_rl.generation.ti2v" in sys.modules
+def test_warp_path_imports_neither_torch_nor_diffusers(grace_hopper):
+    """Checked in a fresh interpreter: the CPU generator must stay light to import."""
+    code = ("import sys, numpy as np; from argen_rl.generation.registry import make_generator; "
+            "from argen_rl.types import Emotion, GenParams, GenRequest; "
+            "img = np.load(sys.argv[1]); g = make_generator('warp'); "
+            "g.generate([GenRequest(img, '', Emotion.FEAR, {26: 3.0}, GenParams(steps=2, size=96))]); "
+            "print('diffusers' in sys.modules, 'torch' in sys.modules)")
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".npy") as f:
+        np.save(f.name, grace_hopper)
+        out = subprocess.run([sys.executable, "-c", code, f.name], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[-2:] == ["False", "False"]
 
 
 def test_ti2v_missing_weights_fail_clearly(tmp_path):
