@@ -1,6 +1,8 @@
 """TI2V sampler on tiny random components: repeat-and-slide, replacement, CFG, seeds, resampling."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -134,3 +136,26 @@ def test_check_inputs_fail_loudly(tiny_pipe, change, message):
     kw.update(change)
     with pytest.raises(ValueError, match=message):
         tiny_pipe(**kw)
+
+
+@pytest.mark.gpu
+def test_bf16_on_gpu_matches_fp32_closely(grace_hopper):
+    """On a GPU the sampler runs in bf16/fp16 (dtype "auto"); its CFG stays close to fp32's."""
+    from argen_rl.generation.ti2v import TI2VPipeline
+    from argen_rl.generation.ti2v.components import prepare_components, resolve_dtype
+    from argen_rl.generation.ti2v.random_init import random_components
+
+    tok = Path(__file__).parent / "fixtures" / "tiny_clip_tokenizer"
+    dev = torch.device("cuda")
+    half = TI2VPipeline(prepare_components(random_components("tiny", tok), dev, resolve_dtype("auto", dev)), window=K)
+    full = TI2VPipeline(prepare_components(random_components("tiny", tok), dev, torch.float32), window=K)
+    assert half.dtype in (torch.bfloat16, torch.float16)
+    x = torch.randn(1, 4, K, 8, 8, device=dev)
+    cond, uncond = full.encode_prompt(["surprise"]), full.encode_prompt([""])
+    t, w = torch.tensor(501, device=dev), torch.tensor([9.0], device=dev)
+    with torch.no_grad():
+        a, b = half.predict_noise(x, t, cond, uncond, w), full.predict_noise(x, t, cond, uncond, w)
+    assert a.dtype == torch.float32 and (a - b).abs().mean() < 0.05 * b.abs().mean() + 1e-3
+    out = half(_face(grace_hopper), "surprise", guidance_weights=np.full(F, 9.0), num_inference_steps=2,
+               num_frames=F, size=SIZE)
+    assert out.frames.shape == (1, F, SIZE, SIZE, 3)
