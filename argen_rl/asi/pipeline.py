@@ -216,11 +216,42 @@ def run_asi(dataset: Path, out: Path, cfg: ASIConfig, progress: bool = True) -> 
         centres = _au_stats(index, scarce, kb, cfg)
 
     # 4. contexts
+    t = time.perf_counter()
+    contexts, meta, reports, embedder_name = build_contexts(identities, scarce, kb, cfg, progress)
+    path = write_contexts(out, contexts, meta)
+    timings["contexts_s"] = round(time.perf_counter() - t, 2)
+    timings["total_s"] = round(time.perf_counter() - t0, 2)
+
+    # 5. summary
+    summary = {
+        "dataset": str(dataset), "dataset_kind": index.name, "clips": len(index.clips),
+        "skipped_clips": len(index.skipped), "class_counts": {e.value: n for e, n in counts.items()},
+        "scarce": [e.value for e in scarce], "neutral_clips": len(neutral),
+        "identities": len(identities),
+        "clips_without_identity": sorted(c.clip_id for c in choices if c.frame_index is None),
+        "frames_checked": sum(len(c.candidates) + len(c.rejections) for c in choices),
+        "frames_rejected": sum(len(c.rejections) for c in choices),
+        "rejection_reasons": reason_counts(rejections),
+        "writer": cfg.writer.name, "contexts": len(contexts),
+        "contexts_per_emotion": dict(Counter(c.emotion.value for c in contexts)),
+        "fallback_prompts": sum(1 for m in meta if m.get("fallback")),
+        "hallucination": hallucination_rates(reports),
+        "au_centres": {e: {str(a): v for a, v in d.items()} for e, d in centres.items()},
+        "text_emb_dim": int(len(contexts[0].text_emb)), "image_emb_dim": int(len(contexts[0].image_emb)),
+        "image_embedder": embedder_name, "seed": cfg.seed, "timings": timings,
+    }
+    dump_config(cfg, out / "asi_config.yaml")
+    atomic_write_json(out / "asi_summary.json", summary)
+    return ASIResult(path, contexts, identities, summary)
+
+
+def build_contexts(identities: list[Identity], scarce: list[Emotion], kb, cfg: ASIConfig, progress: bool = True
+                   ) -> tuple[list[Context], list[dict], list[ComplianceReport], str]:
+    """Step 4: retrieve, write, filter and embed one context per identity x scarce emotion x variant."""
     from argen_rl.asi.image_embed import make_image_embedder
     from argen_rl.asi.retrieval import AURetriever
     from argen_rl.face.landmarks import FaceMesh
 
-    t = time.perf_counter()
     mesh = FaceMesh()
     lm_memo: dict[int, np.ndarray | None] = {}   # id(identity image) -> landmarks, measured once
 
@@ -253,31 +284,7 @@ def run_asi(dataset: Path, out: Path, cfg: ASIConfig, progress: bool = True) -> 
     text_emb = embed_texts([c.prompt for c in contexts], cfg.retrieval.text_model)
     for c, e in zip(contexts, text_emb):
         c.text_emb = e
-    path = write_contexts(out, contexts, meta)
-    timings["contexts_s"] = round(time.perf_counter() - t, 2)
-    timings["total_s"] = round(time.perf_counter() - t0, 2)
-
-    # 5. summary
-    summary = {
-        "dataset": str(dataset), "dataset_kind": index.name, "clips": len(index.clips),
-        "skipped_clips": len(index.skipped), "class_counts": {e.value: n for e, n in counts.items()},
-        "scarce": [e.value for e in scarce], "neutral_clips": len(neutral),
-        "identities": len(identities),
-        "clips_without_identity": sorted(c.clip_id for c in choices if c.frame_index is None),
-        "frames_checked": sum(len(c.candidates) + len(c.rejections) for c in choices),
-        "frames_rejected": sum(len(c.rejections) for c in choices),
-        "rejection_reasons": reason_counts(rejections),
-        "writer": writer.name, "contexts": len(contexts),
-        "contexts_per_emotion": dict(Counter(c.emotion.value for c in contexts)),
-        "fallback_prompts": sum(1 for m in meta if m.get("fallback")),
-        "hallucination": hallucination_rates(reports),
-        "au_centres": {e: {str(a): v for a, v in d.items()} for e, d in centres.items()},
-        "text_emb_dim": int(text_emb.shape[1]), "image_emb_dim": int(len(contexts[0].image_emb)),
-        "image_embedder": embedder.name, "seed": cfg.seed, "timings": timings,
-    }
-    dump_config(cfg, out / "asi_config.yaml")
-    atomic_write_json(out / "asi_summary.json", summary)
-    return ASIResult(path, contexts, identities, summary)
+    return contexts, meta, reports, embedder.name
 
 
 def _make_context(ident: Identity, emo: Emotion, v: int, cfg: ASIConfig, retriever, writer, filt: ComplianceFilter,
