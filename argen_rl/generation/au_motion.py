@@ -176,6 +176,10 @@ def au4(g: _Geometry) -> np.ndarray:   # brow lowerer (down and together)
     return _brow_field(g, 0.30, 0.16, 0.09, 0.25)
 
 
+def _au4_lowering(g: _Geometry) -> np.ndarray:   # AU4's vertical part only (see displacement)
+    return _brow_field(g, 0.30, 0.16, 0.0, 0.25)
+
+
 def _lid_profile(g: _Geometry, idx_mask: np.ndarray) -> np.ndarray:
     # strongest over the pupil, zero at the eye corners
     P = g.P
@@ -356,7 +360,7 @@ class AUMotionModel:
         self.frame = FaceFrame.from_landmarks(self.points)
         self.face_points = self.frame.to_face(self.points)
         self._geom = _Geometry(self.face_points)
-        self._basis: dict[int, np.ndarray] = {}
+        self._basis: dict[int | str, np.ndarray] = {}
 
     def basis(self, au: int) -> np.ndarray:
         """(478, 2) pixel displacement of AU ``au`` per unit intensity."""
@@ -366,11 +370,23 @@ class AUMotionModel:
         return self._basis[au]
 
     def displacement(self, aus: dict[int, float]) -> np.ndarray:
-        """Sum of AU fields at the given (possibly negative) intensities, pixels (478, 2)."""
+        """Sum of AU fields at the given (possibly negative) intensities, pixels (478, 2).
+
+        One interaction, from FACS: AU1+4 raises the inner brows *and* draws them together (the
+        fear / sadness brow). AU4's lowering is cancelled by as much AU1 as is present, keeping
+        its drawing-together; without this, 1+2+4 cancelled to a flat, lowered brow and the FER
+        network read fear renders as neutral (p(fear) 0.19 -> 0.47 on grace_hopper when AU4 did
+        not lower the brows).
+        """
         d = np.zeros_like(self.points)
         for au, val in aus.items():
             if val:
                 d += val * self.basis(au)
+        both = min(aus.get(1, 0.0), aus.get(4, 0.0))
+        if both > 0:
+            if "au4_lowering" not in self._basis:
+                self._basis["au4_lowering"] = self.frame.vec_to_image(_au4_lowering(self._geom) / MAX_INTENSITY)
+            d -= both * self._basis["au4_lowering"]
         return d
 
 
