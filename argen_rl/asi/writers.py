@@ -49,7 +49,10 @@ class FixedWriter:
 
 
 class TemplateWriter:
-    """Deterministic: '<identity cues>. The face changes from neutral to <emotion>: <d_1>; <d_2>.'"""
+    """Deterministic: '<identity cues>. The face changes from neutral to <emotion>: <d_1>; <d_2>.'
+
+    A retrieved description whose AUs are all covered by earlier ones is left out.
+    """
 
     name = "template"
 
@@ -61,9 +64,12 @@ class TemplateWriter:
         lm = self.landmarks_fn(identity_image) if self.landmarks_fn is not None else None
         cues = identity_cues(identity_image, lm).text()
         head = f"{cues[0].upper()}{cues[1:]}. The face slowly changes from neutral to {_NOUN[e]}"
-        if not retrieved:
-            return head + "."
-        return head + ": " + "; ".join(c.description for c in retrieved) + "."
+        parts, covered = [], set()
+        for c in retrieved:                 # a candidate adding no new AU would only repeat itself
+            if not set(c.aus) <= covered:
+                parts.append(c.description)
+                covered.update(c.aus)
+        return head + (": " + "; ".join(parts) if parts else "") + "."
 
 
 def _article(word: str) -> str:

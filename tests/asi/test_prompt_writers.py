@@ -52,3 +52,12 @@ def test_make_writer_errors():
         make_writer("gpt")
     with pytest.raises(ValueError, match="needs writer.qwen_dir"):
         make_writer("qwen-vl")
+
+
+def test_template_writer_skips_descriptions_adding_no_new_au(grace_hopper, kb):
+    recs = [kb.record("disgust-prototype"), kb.record("disgust-nose")]     # 9+15+16, then 9 alone
+    inten = kb.sample_intensities(recs, np.random.default_rng(0))
+    a, b = (kb.candidate(r, inten) for r in recs)
+    p = TemplateWriter().write(grace_hopper, "disgust", [a, b])
+    assert a.description in p and b.description not in p
+    assert b.description in TemplateWriter().write(grace_hopper, "disgust", [b, a])
