@@ -55,7 +55,8 @@ def plot(rows: list[dict], path: str | Path, title: str = "Reward ablation (fixe
     comps = [k for k in ("steps", "quality", "face", "expression") if any(f"eval/{k}" in r for r in ok)]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4))
     names = [r["row"] for r in ok]
-    ax1.bar(names, [r["eval/composite"] for r in ok], color="tab:blue")
+    bars = ax1.bar(names, [r["eval/composite"] for r in ok], color="tab:blue")
+    ax1.bar_label(bars, fmt="%.3f", fontsize=8)
     ax1.set_title("mean composite reward (held-out)")
     ax1.tick_params(axis="x", rotation=30)
     ax1.grid(axis="y", alpha=0.3)
