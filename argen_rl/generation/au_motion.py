@@ -230,7 +230,7 @@ def _corner_field(g: _Geometry, du: float, dv: float, s: float = 0.17) -> np.nda
 def au12(g: _Geometry) -> np.ndarray:  # lip corner puller
     d = _corner_field(g, 0.13, -0.17)
     # the stretched upper lip rises a little off the teeth
-    d[_UPPER_LIPS, 1] += -0.025 * g.lip_profile(g.P[_UPPER_LIPS, 0], 0.0)
+    d[_UPPER_LIPS, 1] += -0.05 * g.lip_profile(g.P[_UPPER_LIPS, 0], 0.0)
     d += 0.5 * au6(g) * (g.P[:, 1] > g.eye_v + 0.2)[:, None]   # cheeks pushed up by the smile
     return d
 
