@@ -51,7 +51,7 @@ def test_output_shape_dtype_and_frame0_is_reference(gen, grace_hopper):
 
 
 @pytest.mark.parametrize("emotion,aus,margin", [("surprise", SURPRISE, 0.2), ("fear", FEAR, 0.2),
-                                               ("happy", HAPPY, 0.05)])
+                                               ("happy", HAPPY, 0.15)])
 def test_fer_target_probability_rises_on_neutral_face(gen, fer, grace_hopper, emotion, aus, margin):
     """grace_hopper is neutral with a closed mouth (p(target) ~0.00); the warped apex frame must
     move the FER2013 network towards the target. Mean over two seeds: single renders are noisy."""
