@@ -33,7 +33,8 @@ from argen_rl.recognition.cli import app as recognize_app
 app.add_typer(recognize_app, name="recognize")
 from argen_rl.metrics.cli import app as metrics_app
 app.add_typer(metrics_app, name="metrics")
-# stage:demo
+from argen_rl.demo.cli import demo_command  # noqa: E402
+app.command("demo")(demo_command)
 
 
 def main() -> None:  # pragma: no cover

@@ -1,0 +1,210 @@
+"""report.html + report.json from the stages' summaries (re-rendered on every demo run).
+
+Every image and GIF is referenced by a path relative to the run folder, so the folder can be
+moved or zipped and still opens in a browser. ``SECTIONS`` lists the section ids the HTML always
+has (tests parse them).
+"""
+from __future__ import annotations
+
+import html
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from argen_rl.io_utils import atomic_write_json, atomic_write_text
+
+SECTIONS = ("overview", "data", "asi", "training", "clips", "calibration", "recognition", "metrics",
+            "numbers")
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1180px;
+     color:#222;line-height:1.4;padding:0 16px}
+h1{margin-bottom:4px} h2{border-bottom:2px solid #ddd;padding-bottom:4px;margin-top:32px}
+table{border-collapse:collapse;margin:8px 0;font-size:14px}
+th,td{border:1px solid #ccc;padding:3px 8px;text-align:right} th{background:#f3f3f3}
+td.l,th.l{text-align:left}
+img.fig{max-width:100%;border:1px solid #eee;margin:6px 0}
+.grid{display:flex;flex-wrap:wrap;gap:10px}
+.clip{border:1px solid #ddd;padding:6px;width:172px;font-size:12px;background:#fafafa}
+.clip img{display:block;width:160px;height:160px;image-rendering:auto}
+.note{background:#fff8e1;border-left:4px solid #f0b400;padding:6px 10px;font-size:14px}
+.bad{color:#b00020} .good{color:#1b7f2a} code{background:#f3f3f3;padding:0 3px}
+pre{background:#f7f7f7;padding:8px;overflow:auto;font-size:12px;max-height:480px}
+"""
+
+
+def _e(x: Any) -> str:
+    return html.escape(str(x))
+
+
+def _num(v: Any, digits: int = 3) -> str:
+    if v is None:
+        return "n/a"
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return _e(v)
+
+
+def _table(header: list[str], rows: list[list[Any]], left: int = 1) -> str:
+    th = "".join(f'<th class="{"l" if i < left else ""}">{_e(h)}</th>' for i, h in enumerate(header))
+    body = "".join("<tr>" + "".join(f'<td class="{"l" if i < left else ""}">{c if isinstance(c, str) else _num(c)}</td>'
+                                    for i, c in enumerate(r)) + "</tr>" for r in rows)
+    return f"<table><tr>{th}</tr>{body}</table>"
+
+
+def _img(rel: str, alt: str) -> str:
+    return f'<img class="fig" src="{_e(rel)}" alt="{_e(alt)}">'
+
+
+def write_clip_gifs(out: Path, augment: dict, n: int, side: int) -> list[dict]:
+    """GIFs (relative paths) of up to ``n`` accepted generated clips, round-robin over classes."""
+    from argen_rl.video_io import read_frame_folder, write_gif
+
+    accepted = [c for c in augment["clips"] if c["status"] != "rejected" and c.get("path")]
+    by_class: dict[str, list[dict]] = {}
+    for c in accepted:
+        by_class.setdefault(c["label"], []).append(c)
+    picked: list[dict] = []
+    while len(picked) < n and any(by_class.values()):
+        for group in by_class.values():
+            if group and len(picked) < n:
+                picked.append(group.pop(0))
+    shown = []
+    for c in picked:
+        rel = Path("report") / "gifs" / f"{c['clip_id']}.gif"
+        if not (out / rel).is_file():
+            write_gif(out / rel, read_frame_folder(Path(augment["root"]) / c["path"]), fps=8.0, max_side=side)
+        shown.append({**c, "gif": rel.as_posix()})
+    return shown
+
+
+def render(out: Path, markers: dict[str, dict], cfg_dump: dict, wall_s: float, grid: list[dict]) -> str:
+    s = {k: m["summary"] for k, m in markers.items()}
+    d, a, t, g, r, m = (s.get(k, {}) for k in ("data", "asi", "train", "augment", "recognition", "metrics"))
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>ARGen-RL demo report</title>"
+             f"<style>{CSS}</style></head><body>",
+             "<h1>ARGen-RL demo report</h1>",
+             f"<p>Run folder <code>{_e(out)}</code>, rendered {_e(time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()))}."
+             " The whole loop on one machine: data &rarr; ASI &rarr; policy training (RLlib PPO on local Ray, "
+             "CPU warp generator) &rarr; augmentation with label calibration &rarr; recognition original vs "
+             "augmented &rarr; generation metrics.</p>"]
+    if d.get("synthetic"):
+        parts.append("<p class='note'>The data is the project's <b>synthetic sample dataset</b> (real "
+                     "public-domain photos under slow zoom/pan; nominal labels). Every number below exercises "
+                     "the code path; none is a claim about recognition or generation quality.</p>")
+    # overview: per-stage times
+    rows = [[k, f"{mk['seconds']:.1f}", "resumed (finished earlier)" if mk.get("skipped") else "ran now"]
+            for k, mk in markers.items()]
+    parts += ["<section id='overview'><h2>Stages and times</h2>",
+              _table(["stage", "seconds", "this run"], rows + [["<b>total of stages</b>",
+                     f"{sum(mk['seconds'] for mk in markers.values()):.1f}", ""],
+                     ["wall time of this invocation", f"{wall_s:.1f}", ""]]), "</section>"]
+    # data
+    counts = d.get("class_counts", {})
+    parts += ["<section id='data'><h2>Data: class distribution</h2>",
+              f"<p>{_e(d.get('kind'))} layout at <code>{_e(d.get('root'))}</code>: {d.get('clips')} clips, "
+              f"{d.get('skipped')} skipped. Scarce (count &lt; {d.get('scarce_threshold')}): "
+              f"<b>{_e(', '.join(d.get('scarce', [])))}</b>.</p>",
+              _img(d.get("chart", ""), "class distribution"),
+              _table(["class", "clips", "scarce"], [[k, v, "yes" if k in d.get("scarce", []) else ""]
+                                                    for k, v in counts.items()]), "</section>"]
+    # asi
+    parts += ["<section id='asi'><h2>ASI: identities and prompts</h2>",
+              f"<p>{a.get('identities')} identity frames ({a.get('frames_checked')} frames checked, "
+              f"{a.get('frames_rejected')} rejected), {a.get('contexts')} contexts "
+              f"({_e(json.dumps(a.get('contexts_per_emotion', {})))}), writer <code>{_e(a.get('writer'))}</code>, "
+              f"hallucination rate after filtering {_num((a.get('hallucination') or {}).get('rate_after'))}.</p>",
+              _img(a.get("identities_sheet", ""), "identity frames"),
+              _table(["emotion", "example prompt"], [[k, _e(v)] for k, v in a.get("example_prompts", {}).items()], 2),
+              "</section>"]
+    # training
+    ev = t.get("eval", {})
+    comps = ev.get("components", {})
+    comp_keys = sorted({k for c in comps.values() for k in c})
+    fig = t.get("figures", {})
+    parts += ["<section id='training'><h2>Policy training: reward and action curves, learned vs random actions</h2>",
+              f"<p>{t.get('iterations')} PPO iterations ({t.get('episodes')} one-step episodes), "
+              f"{_num(t.get('iteration_s_mean'), 1)} s per iteration, reward-cache hit rate "
+              f"{_num((t.get('cache') or {}).get('cache/hit_rate'))}. Held-out evaluation on "
+              f"{ev.get('n_contexts')} contexts (mean composite reward, ARGen Eq. 18 without top-k):</p>",
+              _table(["policy"] + comp_keys, [[name] + [comps[name].get(k) for k in comp_keys] for name in comps]),
+              f"<p>best action per context (upper reference): {_num(ev.get('best'))}</p>",
+              "<h3>Reward curves</h3>", _img(fig.get("reward", ""), "reward curves"),
+              "<h3>Action curves</h3>", _img(fig.get("action", ""), "action curves"),
+              "<h3>Learned vs random action histograms</h3>", _img(fig.get("histograms", ""), "action histograms"),
+              "</section>"]
+    # clips
+    cells = []
+    for c in grid:
+        act = c.get("action", {})
+        cells.append(f"<div class='clip'><img src='{_e(c['gif'])}' alt='{_e(c['clip_id'])}'>"
+                     f"<b>{_e(c['label'])}</b> ({_e(c['status'])})<br>{_e(c['context_id'])}<br>"
+                     f"S={_e(act.get('steps'))} a={_e(act.get('a'))} b={_e(act.get('b'))} ({_e(act.get('source'))})</div>")
+    parts += ["<section id='clips'><h2>Sample generated clips</h2>",
+              f"<p>{len(grid)} accepted clips (GIF, 8 fps), round-robin over the augmented classes; "
+              "action = the trained policy's greedy choice for the context.</p>",
+              f"<div class='grid'>{''.join(cells)}</div>", "</section>"]
+    # calibration
+    pc = g.get("per_class", {})
+    tot = g.get("totals", {})
+    cal = g.get("calibration", {})
+    parts += ["<section id='calibration'><h2>Augmentation and label calibration</h2>",
+              f"<p>Experts {_e(', '.join(cal.get('experts', [])))}, min_prob {cal.get('min_prob')}, "
+              f"min_agree {cal.get('min_agree')}, mode {_e(cal.get('mode'))}. Overall: {tot.get('attempts')} attempts, "
+              f"{tot.get('rejected')} rejected (rate {_num(tot.get('rejection_rate'))}), {tot.get('written')} written "
+              f"to <code>{_e(g.get('root'))}</code>.</p>",
+              _table(["class", "original", "target", "written", "rejected", "attempts", "rejection rate", "final"],
+                     [[k, v.get("original"), v.get("target"), v.get("written"), v.get("rejected"), v.get("attempts"),
+                       v.get("rejection_rate"), v.get("final")] for k, v in pc.items()]), "</section>"]
+    # recognition
+    rrows = r.get("rows", [])
+    cols = ("WAR", "UAR", "AR-SU", "AR-DI", "AR-FE")
+
+    def cell(row, c):
+        v, dv = row.get(c), row.get(f"d{c}")
+        if v is None:
+            return "n/a"
+        return f"{v:.2f}" + ("" if dv is None else f" ({dv:+.2f})")
+    parts += ["<section id='recognition'><h2>Recognition: original vs augmented</h2>",
+              f"<p>Trained from scratch (SGD), fold(s) {_e(r.get('folds') or 'all')}, "
+              f"{_e((r.get('train') or {}).get('epochs'))} epochs, input {_e((r.get('train') or {}).get('input_size'))} px, "
+              f"{_e((r.get('train') or {}).get('frames'))} frames; metrics in %; +ARGen rows show the delta.</p>",
+              _table(["Method", "Data", *cols, "train clips", "test clips"],
+                     [[row["Method"], "Original" if row["Data"] == "original" else "+ARGen",
+                       *[cell(row, c) for c in cols], row.get("n_train"), row.get("n_test")] for row in rrows], 2),
+              f"<p class='note'>{_e(r.get('note'))}</p>" if r.get("note") else "", "</section>"]
+    # metrics
+    div = m.get("diversity_ssim", {})
+    lp = m.get("diversity_lpips", {})
+    fv = m.get("fvd", {})
+    fvd_text = _e(fv.get("status")) if fv.get("status") != "computed" else \
+        f"FVD {_num(fv.get('fvd'), 1)}, tFVD {_num(fv.get('tfvd'), 1)} ({fv.get('n_real')} real vs {fv.get('n_fake')} generated)"
+    parts += ["<section id='metrics'><h2>Generation metrics</h2>",
+              _table(["metric", "value"], [
+                  ["diversity 1-SSIM (mean over contexts with &ge; 2 clips)", div.get("value")],
+                  ["diversity pairs / conditions", f"{div.get('pairs')} / {div.get('conditions')}"],
+                  *[[f"diversity 1-SSIM, {e}", v] for e, v in (div.get("per_emotion") or {}).items()],
+                  ["diversity LPIPS", lp.get("value") if "value" in lp else _e(lp.get("status"))],
+                  ["FVD / tFVD", fvd_text]]),
+              "</section>"]
+    # numbers
+    parts += ["<section id='numbers'><h2>Every number</h2><p>Also in <a href='report.json'>report.json</a>; "
+              "per-stage files under each stage's folder.</p><details><summary>report.json</summary><pre>",
+              _e(json.dumps({"stages": s, "config": cfg_dump}, indent=1)), "</pre></details></section>",
+              "</body></html>"]
+    return "\n".join(parts)
+
+
+def write_report(out: Path, markers: dict[str, dict], cfg_dump: dict, wall_s: float,
+                 grid_clips: int = 9, gif_side: int = 160) -> Path:
+    grid = write_clip_gifs(out, markers["augment"]["summary"], grid_clips, gif_side) if "augment" in markers else []
+    report = {"wall_s": round(wall_s, 2),
+              "stage_seconds": {k: mk["seconds"] for k, mk in markers.items()},
+              "stages": {k: mk["summary"] for k, mk in markers.items()}, "grid": grid, "config": cfg_dump}
+    atomic_write_json(out / "report.json", report)
+    return atomic_write_text(out / "report.html", render(out, markers, cfg_dump, wall_s, grid))
