@@ -37,6 +37,8 @@ def main(config: str | Path, iterations: int | None = None, name: str | None = N
     print(result.files["markdown"].read_text())
     for err in result.errors:
         print(f"ERROR {err}", file=sys.stderr)
+    if not result.complete:
+        print("some rows are not finished: rerun the same command to resume", file=sys.stderr)
     print("\n".join(f"{k}: {v}" for k, v in result.files.items()))
     return result
 
@@ -53,4 +55,4 @@ def _parse(argv: list[str] | None = None) -> argparse.Namespace:
 if __name__ == "__main__":
     a = _parse()
     res = main(a.config, a.iterations, a.name, a.storage_path)
-    sys.exit(1 if res.errors else 0)
+    sys.exit(0 if res.complete else 1)

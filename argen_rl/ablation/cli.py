@@ -21,5 +21,5 @@ def run(
     from experiments.reward_ablation import main
 
     res = main(config, iterations=iterations, name=name, storage_path=storage_path)
-    if res.errors:
+    if not res.complete:
         raise typer.Exit(1)

@@ -32,6 +32,10 @@ class AblationResult:
     """True when an existing experiment was resumed with Tuner.restore."""
     errors: list[str] = field(default_factory=list)
 
+    @property
+    def complete(self) -> bool:
+        return all(r.get("status") == "ok" for r in self.rows)
+
 
 def absolute(cfg: AblationConfig) -> AblationConfig:
     """Tune workers run in their trial folders: make every path absolute first."""
@@ -117,9 +121,14 @@ def run_ablation(cfg: AblationConfig, progress: bool = True) -> AblationResult:
     by_name, errors = {}, []
     for res in grid:
         name = res.config["row"]["name"]
+        kind = res.config["row"].get("kind", "train")
         if res.error is not None:
             errors.append(f"{name}: {type(res.error).__name__}: {str(res.error).splitlines()[0][:300]}")
-            by_name[name] = {"row": name, "kind": res.config["row"].get("kind"), "status": "error"}
+            by_name[name] = {"row": name, "kind": kind, "status": "error"}
+        elif (res.metrics or {}).get("phase") != "done":
+            # stopped before its evaluation (e.g. Ctrl-C): rerun the command to resume it
+            by_name[name] = {"row": name, "kind": kind, "status": "unfinished",
+                             "train/iterations": (res.metrics or {}).get("train/iteration")}
         else:
             by_name[name] = {**res.metrics, "status": "ok"}
     rows = [by_name.get(r.name, {"row": r.name, "kind": r.kind, "status": "missing"}) for r in cfg.rows]

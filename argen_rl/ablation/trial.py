@@ -7,6 +7,7 @@ Training is ``argen_rl.train.loop.train`` (the project's one PPO loop) and evalu
 """
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -43,10 +44,9 @@ def actor_prefix(cfg: AblationConfig, row: AblationRow, phase: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", f"abl-{cfg.name}-{row.name}-{phase}")
 
 
-def _combined_hit_rate(*stats: dict) -> float | None:
-    hits = sum(s.get("cache/hits", 0) for s in stats)
-    total = hits + sum(s.get("cache/misses", 0) for s in stats)
-    return hits / total if total else None
+def _hit_rate(stats: dict) -> float | None:
+    total = stats.get("cache/hits", 0) + stats.get("cache/misses", 0)
+    return stats["cache/hits"] / total if total else None
 
 
 def run_row(cfg: AblationConfig, row: AblationRow, run_dir: str | Path,
@@ -64,7 +64,7 @@ def run_row(cfg: AblationConfig, row: AblationRow, run_dir: str | Path,
     run_dir = Path(run_dir)
     space = cfg.train.env.actions.space()
     out: dict = {"row": row.name, "kind": row.kind}
-    train_cache: dict = {}
+    rates: list[float] = []
     # 1. the policy: trained on this row's reward, or a baseline
     if row.kind == "train":
         d = cfg.train.model_dump(mode="json")
@@ -73,7 +73,9 @@ def run_row(cfg: AblationConfig, row: AblationRow, run_dir: str | Path,
         d["run_dir"] = str(run_dir / "train")
         summary = train(TrainConfig.model_validate(d), progress=False, on_iteration=on_iteration)
         policy = load_policy(summary["checkpoint"])
-        train_cache = summary.get("cache_final") or {}
+        train_rows = [json.loads(line) for line in (run_dir / "train" / "metrics.jsonl").read_text().splitlines()
+                      if line.strip()]
+        rates = [r["cache/hit_rate"] for r in train_rows if r.get("cache/hit_rate") is not None]
         out["train/iterations"] = summary["iterations"]
         out["train/resumed_from"] = summary["resumed_from"]
         out["train/time_per_iteration_s"] = summary.get("time/iteration_s_mean")
@@ -107,7 +109,9 @@ def run_row(cfg: AblationConfig, row: AblationRow, run_dir: str | Path,
         out["eval/actions"] = [list(a) for a in res.greedy_actions]
     out["eval/best"] = res.best
     out["eval/n_contexts"] = res.n_contexts
-    out["cache/hit_rate"] = _combined_hit_rate(train_cache, eval_cache)
+    # training: mean per-pool hit rate over all iterations (metrics.jsonl survives a resume);
+    # baselines: the evaluation cache's
+    out["cache/hit_rate"] = float(np.mean(rates)) if rates else _hit_rate(eval_cache)
     out["time/trial_s"] = time.perf_counter() - t0
     return out
 
