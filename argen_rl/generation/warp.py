@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Sequence
@@ -45,7 +46,7 @@ from argen_rl.generation.warp_engine import (
     PiecewiseAffineWarp, align_face, border_anchors, fill_mouth, shade_smile_folds, teeth_exposure,
     triangulate,
 )
-from argen_rl.types import GenParams, GenRequest, Video
+from argen_rl.types import GenRequest, Video
 
 
 class NoFaceError(ValueError):
@@ -104,6 +105,7 @@ class WarpGenerator:
         self.generator_id = f"warp-{digest[:10]}"
         self._mesh = None
         self._cache: OrderedDict[tuple, _Reference] = OrderedDict()
+        self._lock = threading.Lock()   # Serve may call one generator from several threads
         self.warps = 0   # total keyframes warped by this generator (cost counter)
 
     # -- 1. reference analysis (cached) ---------------------------------------------------
@@ -118,9 +120,10 @@ class WarpGenerator:
         """Aligned crop, landmarks, triangulation and motion model of a reference image."""
         check_image(image)
         key = (hashlib.sha1(np.ascontiguousarray(image).tobytes()).hexdigest(), image.shape, size)
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
         pts = self._landmarks(image)
         if pts is None:
             raise NoFaceError("no face found in the reference image")
@@ -137,9 +140,10 @@ class WarpGenerator:
             warp=PiecewiseAffineWarp(np.concatenate([face.points, anchors]), tri, size),
             motion=motion, neutral_disp=neutral_disp, neutralise=neutral_info,
         )
-        self._cache[key] = ref
-        while len(self._cache) > self.config.cache_size:
-            self._cache.popitem(last=False)
+        with self._lock:
+            self._cache[key] = ref
+            while len(self._cache) > self.config.cache_size:
+                self._cache.popitem(last=False)
         return ref
 
     # -- 2.-4. one video --------------------------------------------------------------------
@@ -179,14 +183,16 @@ class WarpGenerator:
                 opacity = 1.0 if not ref.neutralise.get("mouth_opening_iod") else min(1.0, 2.0 * intensity[f])
                 fill_mouth(img, pts, FaceFrame.from_landmarks(pts), up, lo, opacity)
             key_frames[int(f)] = img
-        self.warps += K
+        with self._lock:
+            self.warps += K
 
+        # in-between frames: linear cross-fade of the two neighbouring keyframes
         frames = np.empty((F,) + ref.image.shape, np.uint8)
         for k0, k1 in zip(keys[:-1], keys[1:]):
-            a, b = key_frames[int(k0)].astype(np.float32), key_frames[int(k1)].astype(np.float32)
+            img0, img1 = key_frames[int(k0)].astype(np.float32), key_frames[int(k1)].astype(np.float32)
             for f in range(k0, k1 + 1):
                 t = (f - k0) / (k1 - k0)
-                frames[f] = key_frames[f] if f in key_frames else np.round((1 - t) * a + t * b).astype(np.uint8)
+                frames[f] = key_frames[f] if f in key_frames else np.round((1 - t) * img0 + t * img1).astype(np.uint8)
         meta = {
             "generator": self.name, "generator_id": self.generator_id, "params": asdict(p),
             "target_aus": aus, "neutralise": ref.neutralise, "keyframes": keys.tolist(),

@@ -6,9 +6,7 @@ import pytest
 
 from argen_rl.generation.au_motion import AUMotionModel, FaceFrame
 from argen_rl.generation.warp import WarpGenerator
-from argen_rl.generation.warp_engine import (
-    PiecewiseAffineWarp, align_face, border_anchors, fill_mouth, mouth_opening, triangulate,
-)
+from argen_rl.generation.warp_engine import align_face, border_anchors, fill_mouth, mouth_opening
 
 
 @pytest.fixture(scope="module")
