@@ -146,7 +146,10 @@ class Augmenter:
             return None
         from argen_rl.policy.greedy import load_policy
 
-        return load_policy(self.cfg.policy_checkpoint)
+        path = Path(self.cfg.policy_checkpoint)
+        if not path.exists():
+            raise FileNotFoundError(f"policy checkpoint not found: {path}")
+        return load_policy(path.resolve())     # RLlib reads relative paths as URIs: make it absolute
 
     def _calibrator(self):
         c = self.cfg.calibration
@@ -189,12 +192,13 @@ class Augmenter:
         from argen_rl.video_io import read_image
 
         t0 = time.perf_counter()
-        created = self.prepare()
-        for d in ("clips", "rejected"):
-            (self.meta / d).mkdir(parents=True, exist_ok=True)
+        # the parts first: a bad checkpoint / contexts path fails before anything is written
         contexts = self._contexts()
         missing = [e.value for e in self.classes if not contexts.get(e)]
         policy, calibrator = self._policy(), self._calibrator()
+        created = self.prepare()
+        for d in ("clips", "rejected"):
+            (self.meta / d).mkdir(parents=True, exist_ok=True)
         generator = None                               # loaded on the first attempt that needs it
         g = self.cfg.generation
         needed = {e: max(0, self.target - self.counts.get(e, 0)) for e in self.classes}

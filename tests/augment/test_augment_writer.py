@@ -174,7 +174,7 @@ def test_other_layouts_read_back(sample, kind):
         assert all(c.clip_id.startswith(("surprise_argen_", "fear_argen_")) for c in new)
 
 
-def test_policy_checkpoint_chooses_the_action(sample, tmp_path):
+def test_policy_checkpoint_chooses_the_action(sample, tmp_path, monkeypatch):
     """A policy module of the true architecture (random init, biased heads) saved and loaded:
     its greedy action is what every clip is generated with."""
     import gymnasium as gym
@@ -195,8 +195,13 @@ def test_policy_checkpoint_chooses_the_action(sample, tmp_path):
         m.head_a.bias[:] = torch.tensor([0., 0., 50.])           # a 4
         m.head_b.bias[:] = torch.tensor([50., 0., 0.])           # b 1
     m.save_to_path(str(tmp_path / "policy"))
-    cfg = config(sample, "dfew", tmp_path / "out", classes=["disgust"], target_count=3,
-                 policy_checkpoint=str(tmp_path / "policy"), calibration={"enabled": False})
+    monkeypatch.chdir(tmp_path)              # a relative checkpoint path (RLlib reads it as a URI)
+    bad = config(sample, "dfew", tmp_path / "out", classes=["disgust"], target_count=3,
+                 policy_checkpoint="no_such_policy", calibration={"enabled": False})
+    with pytest.raises(FileNotFoundError, match="policy checkpoint not found"):
+        augment(bad, progress=False)
+    assert not (tmp_path / "out").exists()   # nothing written before the parts load
+    cfg = bad.model_copy(update={"policy_checkpoint": "policy"})
     s = augment(cfg, progress=False)
     rows = load_manifest(s.out)
     assert len(rows) == 1 and rows[0]["calibration"] is None
