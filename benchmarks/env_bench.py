@@ -87,9 +87,9 @@ def main() -> None:
         if a.contexts:
             contexts = Path(a.contexts)
         else:
-            from envs.sample_contexts import build_sample_contexts
+            from argen_rl.train.sample_contexts import ensure_sample_contexts
 
-            contexts = build_sample_contexts(Path(tmp) / "contexts")
+            contexts = ensure_sample_contexts(Path(tmp) / "contexts")
         ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
         try:
             # one set of named actors (2 generators + cache); the 1-actor settings use gen-0

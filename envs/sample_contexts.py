@@ -1,7 +1,8 @@
 """Quick generation contexts from the embedded sample dataset, built with ASI's own parts.
 
-The ASI stage (``argen asi``) is the real producer of ``contexts.jsonl``. This helper makes a
-small contexts folder without running it — one identity image per subject of the sample dataset
+The ASI stage (``argen asi``; ``argen_rl.train.sample_contexts.ensure_sample_contexts`` runs it
+on the sample dataset) is the real producer of ``contexts.jsonl``. This helper makes a small
+contexts folder in seconds without running it — one identity image per subject of the sample dataset
 (the first frame of a neutral clip of that subject, else of its first clip) crossed with a few target emotions, AU sets from
 ASI's knowledge base, prompts from ASI's template writer, MiniLM text embeddings and the
 FER+geometry image embeddings — written with ``argen_rl.asi.contexts.write_contexts``, so the

@@ -34,12 +34,12 @@ def main(config: str | Path, run_dir: str | None = None, iterations: int | None 
         overrides["resume"] = False
     cfg = load_config(config, TrainConfig, overrides)
     if cfg.build_sample_contexts and not Path(cfg.env.contexts).exists():
-        from envs.sample_contexts import build_sample_contexts
+        from argen_rl.train.sample_contexts import ensure_sample_contexts
 
         folder = Path(cfg.env.contexts)
         folder = folder.parent if folder.suffix == ".jsonl" else folder
-        print(f"building sample contexts in {folder} ...", flush=True)
-        build_sample_contexts(folder)
+        print(f"sample dataset -> ASI -> contexts in {folder} ...", flush=True)
+        ensure_sample_contexts(folder, progress=True)
     summary = train(cfg)
     ev = summary.get("eval", {})
     print(json.dumps({k: ev.get(k) for k in ("greedy", "random", "mid", "best", "n_contexts")}

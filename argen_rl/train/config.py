@@ -59,8 +59,9 @@ class TrainConfig(StrictModel):
     env: EnvConfig
     """The bandit env (contexts, action sets, generation, rewards, generator actors)."""
     build_sample_contexts: bool = False
-    """If env.contexts does not exist, first build it from the embedded sample dataset
-    (envs/sample_contexts.py: 4 identities x 3 scarce emotions, ASI's encoders)."""
+    """If env.contexts does not exist, first build the embedded sample dataset and run the ASI
+    stage on it into that folder (argen_rl/train/sample_contexts.py: 4 identities x 3 scarce
+    emotions)."""
     run_dir: str = "runs/train"
     """Where checkpoints, TensorBoard events, metrics.jsonl, plots and summary.json go."""
     iterations: int = 20

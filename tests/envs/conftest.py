@@ -8,11 +8,11 @@ import pytest
 
 @pytest.fixture(scope="session")
 def sample_contexts(tmp_path_factory):
-    """contexts.jsonl for 4 sample-dataset identities x 3 scarce emotions (real photos, MiniLM
-    text embeddings, FER+geometry image embeddings) written by ASI's write_contexts."""
-    from envs.sample_contexts import build_sample_contexts
+    """contexts.jsonl from the real ASI stage run on the sample dataset (4 identities x 3 scarce
+    emotions); built once per test session (shared with tests/experiments via the base temp)."""
+    from argen_rl.train.sample_contexts import ensure_sample_contexts
 
-    return build_sample_contexts(tmp_path_factory.mktemp("contexts"))
+    return ensure_sample_contexts(tmp_path_factory.getbasetemp() / "asi_sample_contexts")
 
 
 @pytest.fixture(scope="module")

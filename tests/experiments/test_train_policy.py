@@ -48,9 +48,10 @@ def train_config(contexts: Path, run_dir: Path, **over) -> dict:
 
 @pytest.fixture(scope="module")
 def contexts(tmp_path_factory) -> Path:
-    from envs.sample_contexts import build_sample_contexts
+    from argen_rl.train.sample_contexts import ensure_sample_contexts
 
-    return build_sample_contexts(tmp_path_factory.mktemp("contexts"))
+    # the real ASI stage on the sample dataset; built once per session (tests/envs reuses it)
+    return ensure_sample_contexts(tmp_path_factory.getbasetemp() / "asi_sample_contexts")
 
 
 @pytest.fixture(scope="module")
@@ -163,10 +164,15 @@ def test_ray_job_submit_end_to_end(contexts, tmp_path):
     gcs, dash = _free_port(), _free_port()
     # a short temp dir: Ray's unix sockets live under it and AF_UNIX paths max out at 107 chars
     ray_tmp = tempfile.mkdtemp(prefix="argen-rj-", dir="/tmp")
+    # every port free-picked: the module's in-process Ray (and other local clusters) already
+    # hold the defaults, and a dashboard agent that cannot bind leaves "No available agent"
+    ports = [f"--{name}={_free_port()}" for name in (
+        "dashboard-agent-listen-port", "dashboard-agent-grpc-port", "metrics-export-port",
+        "runtime-env-agent-port", "ray-client-server-port", "node-manager-port", "object-manager-port")]
     head = subprocess.Popen(
         [ray_cli, "start", "--head", "--block", "--num-cpus=2", f"--port={gcs}",
          "--node-ip-address=127.0.0.1", "--dashboard-host=127.0.0.1", f"--dashboard-port={dash}",
-         "--disable-usage-stats", f"--temp-dir={ray_tmp}"],
+         "--disable-usage-stats", f"--temp-dir={ray_tmp}", *ports],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         cfg_path = tmp_path / "train_job.yaml"
@@ -184,11 +190,15 @@ def test_ray_job_submit_end_to_end(contexts, tmp_path):
             except OSError:
                 time.sleep(1)
         time.sleep(2)
-        out = subprocess.run(
-            [ray_cli, "job", "submit", "--address", address, "--working-dir", str(REPO), "--",
-             "python", "experiments/train_policy.py", "--config", str(cfg_path),
-             "--run-dir", str(run_dir)],
-            env=env, capture_output=True, text=True, timeout=420, cwd=REPO)
+        for attempt in range(6):   # the job agent comes up some seconds after the dashboard
+            out = subprocess.run(
+                [ray_cli, "job", "submit", "--address", address, "--working-dir", str(REPO), "--",
+                 "python", "experiments/train_policy.py", "--config", str(cfg_path),
+                 "--run-dir", str(run_dir)],
+                env=env, capture_output=True, text=True, timeout=420, cwd=REPO)
+            if "No available agent" not in out.stdout + out.stderr:
+                break
+            time.sleep(5)
         assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
         assert "succeeded" in (out.stdout + out.stderr).lower()
         summary = json.loads((run_dir / "summary.json").read_text())
