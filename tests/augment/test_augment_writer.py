@@ -155,8 +155,9 @@ def test_rerun_is_identical_and_resumes_without_duplicates(dfew_run, sample):
 def test_other_layouts_read_back(sample, kind):
     root = sample["roots"][kind]
     before_hash = tree_hash(root)
+    originals = "copy" if kind == "folder" else "symlink"     # both ways of carrying the originals
     cfg = config(sample, kind, sample["base"] / f"out_{kind}", classes=["surprise", "fear"],
-                 target_count=4, calibration={"enabled": False})
+                 target_count=4, calibration={"enabled": False}, originals=originals)
     s = augment(cfg, progress=False)
     assert tree_hash(root) == before_hash
     original, augmented = read_dataset(root, progress=False), read_dataset(s.out, progress=False)
@@ -167,6 +168,8 @@ def test_other_layouts_read_back(sample, kind):
     assert after[Emotion.DISGUST] == before[Emotion.DISGUST]
     new = [c for c in augmented.clips if c.clip_id not in {o.clip_id for o in original.clips}]
     assert len(new) == (4 - before[Emotion.SURPRISE]) + (4 - before[Emotion.FEAR])
+    links = [p for p in s.out.rglob("*") if p.is_symlink()]
+    assert (not links) if originals == "copy" else links
     if kind == "ferv39k":
         assert all(c.split == "train" for c in new)
         assert all(c.clip_id.startswith("ARGen_generated_") for c in new)
