@@ -43,8 +43,8 @@ from argen_rl.generation.au_motion import (
 )
 from argen_rl.generation.params import intensity_curve
 from argen_rl.generation.warp_engine import (
-    PiecewiseAffineWarp, align_face, border_anchors, fill_mouth, shade_smile_folds, teeth_exposure,
-    triangulate,
+    PiecewiseAffineWarp, align_face, border_anchors, close_mouth_texture, fill_mouth, shade_smile_folds,
+    teeth_exposure, triangulate,
 )
 from argen_rl.types import GenRequest, Video
 
@@ -87,6 +87,7 @@ class _Reference:
     warp: PiecewiseAffineWarp
     motion: AUMotionModel
     neutral_disp: np.ndarray     # (478, 2) pixels: removes the reference's own expression
+    closed_image: np.ndarray | None   # crop with an open mouth's interior inpainted (None: closed)
     neutralise: dict[str, float]
 
 
@@ -139,6 +140,8 @@ class WarpGenerator:
             image=face.image, points=face.points, anchors=anchors,
             warp=PiecewiseAffineWarp(np.concatenate([face.points, anchors]), tri, size),
             motion=motion, neutral_disp=neutral_disp, neutralise=neutral_info,
+            closed_image=(close_mouth_texture(face.image, face.points, motion.frame)
+                          if neutral_info.get("mouth_opening_iod") else None),
         )
         with self._lock:
             self._cache[key] = ref
@@ -173,14 +176,17 @@ class WarpGenerator:
         for f in keys[1:]:
             pts = ref.points + intensity[f] * peak_disp
             pts = _rigid(pts, centre, *head[f])
-            img = ref.warp.warp(ref.image, np.concatenate([pts, ref.anchors]))
+            # an open-mouthed reference is closed by the neutralising step: squeeze the
+            # inpainted (lip-coloured) interior, not its teeth, as the expression ramps in
+            img = ref.warp.warp(ref.image, np.concatenate([pts, ref.anchors]), ref.closed_image,
+                                min(1.0, 2.0 * intensity[f]))
             frame_aus = {au: intensity[f] * v for au, v in target.items()}
             if cfg.smile_folds and frame_aus.get(12, 0.0) > 0:
                 shade_smile_folds(img, pts, FaceFrame.from_landmarks(pts), frame_aus[12] / MAX_INTENSITY)
             if cfg.mouth_fill:
                 up, lo = teeth_exposure(frame_aus)
                 # a reference that already shows its mouth interior keeps it in early frames
-                opacity = 1.0 if not ref.neutralise.get("mouth_opening_iod") else min(1.0, 2.0 * intensity[f])
+                opacity = 1.0 if ref.closed_image is None else min(1.0, 2.0 * intensity[f])
                 fill_mouth(img, pts, FaceFrame.from_landmarks(pts), up, lo, opacity)
             key_frames[int(f)] = img
         with self._lock:

@@ -120,10 +120,29 @@ class PiecewiseAffineWarp:
         map_y = Ap[..., 3] * self._xs + Ap[..., 4] * self._ys + Ap[..., 5]
         return map_x, map_y
 
-    def warp(self, image: np.ndarray, dst_points: np.ndarray) -> np.ndarray:
+    def warp(self, image: np.ndarray, dst_points: np.ndarray, alt: np.ndarray | None = None,
+             alt_weight: float = 0.0) -> np.ndarray:
+        """Warp ``image`` so its points land on ``dst_points``; with ``alt`` (an edited copy of
+        the same image), the result is blended ``alt_weight`` towards it through the same maps."""
         map_x, map_y = self.maps(dst_points)
         self.calls += 1
-        return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        out = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        if alt is not None and alt_weight > 0:
+            other = cv2.remap(alt, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            out = cv2.addWeighted(out, 1.0 - alt_weight, other, alt_weight, 0.0)
+        return out
+
+
+def close_mouth_texture(image: np.ndarray, points: np.ndarray, frame: FaceFrame) -> np.ndarray:
+    """Copy of ``image`` with the open mouth's interior (teeth, dark corners) inpainted from the
+    surrounding lips, so that closing the mouth by warping squeezes lip colour, not teeth."""
+    mask = np.zeros(image.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(points[list(MOUTH_POLYGON)]).astype(np.int32)], 255)
+    r = max(int(round(0.035 * frame.iod)), 1)
+    for corner in (78, 308):          # the dark mouth corners extend past the inner-lip polygon
+        cv2.circle(mask, tuple(int(v) for v in np.round(points[corner])), r, 255, -1)
+    mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    return cv2.inpaint(image, mask, max(r, 3), cv2.INPAINT_TELEA)
 
 
 # mouth-cavity colours (RGB): a dark red-brown cavity, off-white teeth

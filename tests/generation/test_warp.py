@@ -45,6 +45,7 @@ def test_output_shape_dtype_and_frame0_is_reference(gen, grace_hopper):
     assert v.frames.shape == (16, 192, 192, 3) and v.frames.dtype == np.uint8
     ref = gen.reference(grace_hopper, 192)
     np.testing.assert_array_equal(v.frames[0], ref.image)
+    assert ref.closed_image is None and ref.neutralise == {}   # neutral, closed mouth: nothing to undo
     # the expression develops: the apex frame differs clearly from the reference
     assert np.abs(v.frames[8].astype(int) - v.frames[0]).mean() > 2.0
     assert v.meta["params"]["seed"] == 3 and v.meta["generator_id"] == gen.generator_id
@@ -71,6 +72,12 @@ def test_smiling_reference_is_neutralised(fer, astronaut):
     on, off = WarpGenerator(), WarpGenerator({"neutralise": False})
     ref = on.reference(astronaut, 256)
     assert ref.neutralise["au12"] < -2.0 and ref.neutralise["mouth_opening_iod"] > 0.1
+    # its teeth are inpainted from the lips for the frames where the mouth closes
+    assert ref.closed_image is not None and on.reference(astronaut, 256).closed_image is ref.closed_image
+    lips = ref.points[[13, 14]].mean(0).round().astype(int)
+    teeth = ref.image[lips[1] - 2:lips[1] + 3, lips[0] - 6:lips[0] + 7].astype(float)
+    inpainted = ref.closed_image[lips[1] - 2:lips[1] + 3, lips[0] - 6:lips[0] + 7].astype(float)
+    assert teeth.mean() - inpainted.mean() > 20          # white teeth -> lip colour
     neutral_pts = ref.points + ref.neutral_disp
     after = mouth_state(neutral_pts)
     assert abs(after.corner_lift) < 0.05 and after.opening < 0.01 and after.width < before.width - 0.15
