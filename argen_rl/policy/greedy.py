@@ -64,7 +64,7 @@ def load_policy(checkpoint: str | Path, space: ActionSpace | None = None) -> Gre
     """
     from ray.rllib.core.rl_module.rl_module import RLModule
 
-    path = module_dir(checkpoint)
+    path = module_dir(checkpoint).resolve()   # RLlib would read a relative path as a URI
     module = RLModule.from_checkpoint(str(path))
     if space is None:
         space = _stored_space(Path(checkpoint)) or ActionSpace()

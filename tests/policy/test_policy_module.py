@@ -1,6 +1,8 @@
 """The three-headed RLModule (ARGen Eq. 13) and greedy loading from a saved module."""
 from __future__ import annotations
 
+import os
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -73,6 +75,12 @@ def test_greedy_is_argmax_per_head_and_loads_from_a_saved_module(tmp_path):
     assert GreedyPolicy(m, SPACE).act(obs) == (12, 1.0, 4.0)
     m.save_to_path(str(tmp_path / "module"))
     loaded = load_policy(tmp_path / "module", SPACE)
+    cwd = os.getcwd()
+    try:                                   # a relative path works too
+        os.chdir(tmp_path)
+        assert load_policy("module", SPACE).act(obs) == (12, 1.0, 4.0)
+    finally:
+        os.chdir(cwd)
     assert loaded.act(obs) == (12, 1.0, 4.0)
     batch = np.stack([obs, obs])
     assert loaded.act_indices(batch).tolist() == [[2, 0, 2], [2, 0, 2]]
