@@ -91,6 +91,8 @@ class Augmenter:
         self.fp = fingerprint(cfg)
         self.tag = self.fp[:6]
         self.known_ids = {c.clip_id for c in self.index.clips} | {s.clip_id for s in self.index.skipped}
+        self._generator = None
+        self._images: dict[str, np.ndarray] = {}
 
     # -- 2. the new root -------------------------------------------------------------------------
     def prepare(self) -> bool:
@@ -187,10 +189,6 @@ class Augmenter:
     def run(self) -> AugmentSummary:
         from tqdm.auto import tqdm
 
-        from argen_rl.generation.provenance import provenance_record
-        from argen_rl.generation.registry import make_generator
-        from argen_rl.video_io import read_image
-
         t0 = time.perf_counter()
         # the parts first: a bad checkpoint / contexts path fails before anything is written
         contexts = self._contexts()
@@ -199,13 +197,10 @@ class Augmenter:
         created = self.prepare()
         for d in ("clips", "rejected"):
             (self.meta / d).mkdir(parents=True, exist_ok=True)
-        generator = None                               # loaded on the first attempt that needs it
-        g = self.cfg.generation
         needed = {e: max(0, self.target - self.counts.get(e, 0)) for e in self.classes}
         records: list[dict] = []
         written: dict[Emotion, int] = {e: 0 for e in EMOTIONS7}
         stats = {e: {"attempts": 0, "rejected": 0, "relabelled_out": 0} for e in self.classes}
-        images: dict[str, np.ndarray] = {}
         written_now = since_flush = 0
         bar = tqdm(total=sum(n for e, n in needed.items() if contexts.get(e)), desc="augment",
                    unit="clip", disable=not self.progress)
@@ -221,29 +216,7 @@ class Augmenter:
                     cid = self.clip_id(e, k)
                     rec = self._existing(cid)
                     if rec is None:   # not done before: generate, judge, write
-                        if generator is None:
-                            generator = make_generator(g.generator, dict(g.generator_config))
-                        steps, a, b, source = self.action(policy, ctx)
-                        seed = attempt_seed(self.cfg.seed, ctx, k)
-                        key = str(ctx.identity_image)
-                        if key not in images:
-                            images[key] = read_image(ctx.identity_image)
-                        req = GenRequest(image=images[key], prompt=ctx.prompt, emotion=e,
-                                         target_aus=dict(ctx.intensities or {int(au): 1.0 for au in ctx.aus}),
-                                         params=GenParams(steps=steps, a=a, b=b, w_min=g.w_min, w_max=g.w_max,
-                                                          frames=g.frames, size=g.size, seed=seed),
-                                         context_id=ctx.context_id)
-                        video = generator.generate([req])[0]
-                        verdict = calibrator.judge(video.frames, e) if calibrator else None
-                        final = e if verdict is None else verdict.final_label
-                        rec = {"clip_id": cid, "attempt": k, "class": e.value,
-                               "label": final.value if final else None,
-                               "status": ("accepted" if final is e else "relabelled" if final else "rejected"),
-                               "context_id": ctx.context_id, "subject": ctx.subject or "",
-                               "action": {"steps": steps, "a": a, "b": b, "source": source},
-                               "calibration": verdict.to_json() if verdict else None,
-                               "provenance": provenance_record(video, req, generator.generator_id)}
-                        self._write(rec, video.frames)
+                        rec = self.attempt(e, k, ctx, cid, policy, calibrator)
                         written_now += 1
                         since_flush += 1
                     records.append(rec)
@@ -266,6 +239,36 @@ class Augmenter:
         files = self._flush(records, stats, needed, written, missing, created, t0, written_now)
         summary = json.loads(files["summary"].read_text())
         return AugmentSummary(self.out, summary["per_class"], files, written_now, summary["totals"])
+
+    def attempt(self, e: Emotion, k: int, ctx: Context, cid: str, policy, calibrator) -> dict:
+        """Attempt k of class e: generate from ``ctx``, judge, write; returns its record."""
+        from argen_rl.generation.provenance import provenance_record
+        from argen_rl.generation.registry import make_generator
+        from argen_rl.video_io import read_image
+
+        g = self.cfg.generation
+        if self._generator is None:                      # loaded on the first attempt that needs it
+            self._generator = make_generator(g.generator, dict(g.generator_config))
+        key = str(ctx.identity_image)
+        if key not in self._images:
+            self._images[key] = read_image(ctx.identity_image)
+        steps, a, b, source = self.action(policy, ctx)
+        req = GenRequest(image=self._images[key], prompt=ctx.prompt, emotion=e,
+                         target_aus=dict(ctx.intensities or {int(au): 1.0 for au in ctx.aus}),
+                         params=GenParams(steps=steps, a=a, b=b, w_min=g.w_min, w_max=g.w_max,
+                                          frames=g.frames, size=g.size, seed=attempt_seed(self.cfg.seed, ctx, k)),
+                         context_id=ctx.context_id)
+        video = self._generator.generate([req])[0]
+        verdict = calibrator.judge(video.frames, e) if calibrator else None
+        final = e if verdict is None else verdict.final_label
+        rec = {"clip_id": cid, "attempt": k, "class": e.value, "label": final.value if final else None,
+               "status": "accepted" if final is e else "relabelled" if final else "rejected",
+               "context_id": ctx.context_id, "subject": ctx.subject or "",
+               "action": {"steps": steps, "a": a, "b": b, "source": source},
+               "calibration": verdict.to_json() if verdict else None,
+               "provenance": provenance_record(video, req, self._generator.generator_id)}
+        self._write(rec, video.frames)
+        return rec
 
     def _existing(self, cid: str) -> dict | None:
         for d in ("clips", "rejected"):

@@ -252,3 +252,30 @@ def test_cli_augment_run(sample, tmp_path):
     assert class_counts(read_dataset(tmp_path / "cli_out", progress=False).clips)[Emotion.DISGUST] == 3
     res = CliRunner().invoke(app, ["augment", "run", "--config", str(tmp_path / "missing.yaml")])
     assert res.exit_code != 0
+
+
+def test_relabel_mode_writes_a_disputed_clip_under_the_experts_label(sample, tmp_path):
+    """Contexts filed as surprise but carrying happy's AUs (6, 12) on the neutral identity make
+    smiling clips: the AU expert disputes "surprise" and, in relabel mode, they are written as
+    happy clips (and do not count towards surprise)."""
+    import dataclasses
+
+    from argen_rl.asi.contexts import load_contexts, write_contexts
+
+    smiles = [dataclasses.replace(c, aus=[6, 12], intensities={6: 3.0, 12: 3.0})
+              for c in load_contexts(sample["contexts"])
+              if c.emotion is Emotion.SURPRISE and c.subject == "hopper"]
+    ctx_path = write_contexts(tmp_path / "ctx", smiles)
+    cfg = config(sample, "folder", tmp_path / "out", contexts=str(ctx_path), classes=["surprise"],
+                 target_count=4, max_attempts_factor=1.0,
+                 calibration={"experts": ["au"], "mode": "relabel"})
+    s = augment(cfg, progress=False)
+    rows = load_manifest(s.out)
+    assert rows and all(r["status"] == "relabelled" and r["label"] == "happy" for r in rows), rows
+    assert s.per_class["surprise"]["relabelled_out"] == len(rows)
+    assert s.per_class["happy"]["relabelled_in"] == len(rows)
+    before = class_counts(read_dataset(sample["roots"]["folder"], progress=False).clips)
+    after = class_counts(read_dataset(s.out, progress=False).clips)
+    assert after[Emotion.HAPPY] == before[Emotion.HAPPY] + len(rows)
+    assert after[Emotion.SURPRISE] == before[Emotion.SURPRISE]
+    assert s.per_class["surprise"]["reached_target"] is False
