@@ -76,3 +76,12 @@ def test_jsonl_and_atomic_json(tmp_path):
     assert read_jsonl(tmp_path / "a.jsonl") == [{"x": 1}, {"x": 2}]
     atomic_write_json(tmp_path / "b.json", {"k": [1, 2]})
     assert json.loads((tmp_path / "b.json").read_text()) == {"k": [1, 2]}
+
+
+def test_atomic_writes_are_not_owner_only(tmp_path):
+    import os
+    import stat
+
+    p = atomic_write_json(tmp_path / "m.json", {})
+    mode = stat.S_IMODE(os.stat(p).st_mode)
+    assert mode & stat.S_IRGRP, oct(mode)  # readable by others per umask (022 -> 0644)
