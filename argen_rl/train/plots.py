@@ -14,12 +14,13 @@ PANELS = (
     ("reward", ("reward/topk", "reward/composite", "pool/best_composite", "pool/mean_composite")),
     ("components", ("reward/steps", "reward/quality", "reward/face", "reward/expression")),
     ("action", ("action/steps",)),
-    ("cache / time", ("cache/hit_rate", "time/iteration_s")),
+    ("cache", ("cache/hit_rate",)),
+    ("time (s)", ("time/iteration_s",)),
 )
 
 
 def plot_learning_curve(rows: list[dict], path: str | Path, title: str = "ARD policy training") -> Path:
-    fig, axes = plt.subplots(1, len(PANELS), figsize=(4.2 * len(PANELS), 3.4))
+    fig, axes = plt.subplots(1, len(PANELS), figsize=(3.8 * len(PANELS), 3.4))
     it = [r["iteration"] for r in rows]
     for ax, (name, keys) in zip(axes, PANELS):
         for k in keys:
