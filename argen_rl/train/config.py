@@ -1,6 +1,8 @@
 """Typed training configuration (one YAML file, one docstring per field)."""
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from argen_rl.config import StrictModel
@@ -37,8 +39,8 @@ class EvalConfig(StrictModel):
     random_actions: int = 8
     """Uniform-random actions scored per held-out context for the random baseline (0 = all of
     the Cartesian set, i.e. the exact expectation)."""
-    split: str = "heldout"
-    """Contexts to evaluate on ("heldout", "train" or "all")."""
+    split: Literal["heldout", "train", "all"] = "heldout"
+    """Contexts to evaluate on."""
 
 
 class RayConfig(StrictModel):
