@@ -27,6 +27,10 @@ def run_demo(cfg: DemoConfig, out: Path, fresh: bool = False, progress: bool = T
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")   # Ray on loopback only
+    if cfg.torch_threads is not None:
+        import torch
+
+        torch.set_num_threads(cfg.torch_threads)
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     dump_config(cfg, out / "demo_config.yaml")

@@ -46,7 +46,7 @@ def _series(ax, rows: list[dict], keys: tuple[str, ...]) -> None:
 def plot_reward_curves(rows: list[dict], path: Path) -> Path:
     """Composite / top-k / pool rewards and the four components per training iteration."""
     plt = _plt()
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.4))
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.0))
     _series(a, rows, REWARD_KEYS)
     a.set_title("reward (ARGen Eq. 18)")
     _series(b, rows, COMPONENT_KEYS)
@@ -57,7 +57,7 @@ def plot_reward_curves(rows: list[dict], path: Path) -> Path:
 def plot_action_curves(rows: list[dict], path: Path) -> Path:
     """Mean chosen steps S and curve shapes a, b (Eq. 12) per training iteration."""
     plt = _plt()
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.0))
+    fig, axes = plt.subplots(1, 3, figsize=(10, 2.4))
     for ax, key in zip(axes, ACTION_KEYS):
         _series(ax, rows, (key,))
         ax.set_title(f"mean {key.split('/')[1]} chosen")
@@ -79,14 +79,19 @@ def action_histograms(greedy: np.ndarray, space) -> dict[str, dict[str, list[flo
 
 def plot_action_histograms(hist: dict[str, dict[str, list[float]]], path: Path, n_contexts: int) -> Path:
     plt = _plt()
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.0))
+    fig, axes = plt.subplots(1, 3, figsize=(10, 2.6))
     for ax, (name, h) in zip(axes, hist.items()):
         x = np.arange(len(h["values"]))
-        ax.bar(x - 0.2, h["learned"], 0.4, label=f"learned (greedy, {n_contexts} contexts)", color="#2ca02c")
-        ax.bar(x + 0.2, h["random"], 0.4, label="random (uniform)", color="#7f7f7f")
+        ax.bar(x - 0.2, h["learned"], 0.4, label=f"learned policy (greedy, {n_contexts} contexts)", color="#2ca02c")
+        ax.bar(x + 0.2, h["random"], 0.4, label="random policy (uniform)", color="#7f7f7f")
         ax.set_xticks(x, [f"{v:g}" for v in h["values"]])
-        ax.set_title(f"action {name}")
+        ax.set_title(f"action {name}", fontsize=10)
         ax.set_ylim(0, 1.05)
         ax.set_ylabel("share of contexts")
-        ax.legend(fontsize=7)
-    return _save(fig, path)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=2, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.9))
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=100)
+    _plt().close(fig)
+    return Path(path)

@@ -25,9 +25,12 @@ table{border-collapse:collapse;margin:8px 0;font-size:14px}
 th,td{border:1px solid #ccc;padding:3px 8px;text-align:right} th{background:#f3f3f3}
 td.l,th.l{text-align:left}
 img.fig{max-width:100%;border:1px solid #eee;margin:6px 0}
-.grid{display:flex;flex-wrap:wrap;gap:10px}
-.clip{border:1px solid #ddd;padding:6px;width:172px;font-size:12px;background:#fafafa}
-.clip img{display:block;width:160px;height:160px;image-rendering:auto}
+.grid{display:flex;flex-wrap:wrap;gap:8px}
+.clip{border:1px solid #ddd;padding:4px;width:104px;font-size:10.5px;background:#fafafa}
+.clip img{display:block;width:104px;height:104px}
+img.chart{max-width:640px}
+.row{display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap}
+.half{flex:1 1 48%;min-width:420px} .half img.fig{width:100%}
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:6px 10px;font-size:14px}
 .bad{color:#b00020} .good{color:#1b7f2a} code{background:#f3f3f3;padding:0 3px}
 pre{background:#f7f7f7;padding:8px;overflow:auto;font-size:12px;max-height:480px}
@@ -57,8 +60,8 @@ def _table(header: list[str], rows: list[list[Any]], left: int = 1) -> str:
     return f"<table><tr>{th}</tr>{body}</table>"
 
 
-def _img(rel: str, alt: str) -> str:
-    return f'<img class="fig" src="{_e(rel)}" alt="{_e(alt)}">'
+def _img(rel: str, alt: str, cls: str = "fig") -> str:
+    return f'<img class="{cls}" src="{_e(rel)}" alt="{_e(alt)}">'
 
 
 def write_clip_gifs(out: Path, augment: dict, n: int, side: int) -> list[dict]:
@@ -110,9 +113,9 @@ def render(out: Path, markers: dict[str, dict], cfg_dump: dict, wall_s: float, g
               f"<p>{_e(d.get('kind'))} layout at <code>{_e(d.get('root'))}</code>: {d.get('clips')} clips, "
               f"{d.get('skipped')} skipped. Scarce (count &lt; {d.get('scarce_threshold')}): "
               f"<b>{_e(', '.join(d.get('scarce', [])))}</b>.</p>",
-              _img(d.get("chart", ""), "class distribution"),
+              "<div class='row'><div>", _img(d.get("chart", ""), "class distribution", "fig chart"), "</div><div>",
               _table(["class", "clips", "scarce"], [[k, v, "yes" if k in d.get("scarce", []) else ""]
-                                                    for k, v in counts.items()]), "</section>"]
+                                                    for k, v in counts.items()]), "</div></div></section>"]
     # asi
     parts += ["<section id='asi'><h2>ASI: identities and prompts</h2>",
               f"<p>{a.get('identities')} identity frames ({a.get('frames_checked')} frames checked, "
