@@ -20,15 +20,16 @@ SECTIONS = ("overview", "data", "asi", "training", "clips", "calibration", "reco
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1180px;
      color:#222;line-height:1.4;padding:0 16px}
-h1{margin-bottom:4px} h2{border-bottom:2px solid #ddd;padding-bottom:4px;margin-top:32px}
+h1{margin-bottom:4px} h2{border-bottom:2px solid #ddd;padding-bottom:4px;margin:22px 0 8px} h3{margin:10px 0 4px}
+td.p{font-size:12px;text-align:left}
 table{border-collapse:collapse;margin:8px 0;font-size:14px}
 th,td{border:1px solid #ccc;padding:3px 8px;text-align:right} th{background:#f3f3f3}
 td.l,th.l{text-align:left}
 img.fig{max-width:100%;border:1px solid #eee;margin:6px 0}
 .grid{display:flex;flex-wrap:wrap;gap:8px}
 .clip{border:1px solid #ddd;padding:4px;width:104px;font-size:10.5px;background:#fafafa}
-.clip img{display:block;width:104px;height:104px}
-img.chart{max-width:640px}
+.clip img{display:block;width:104px;height:104px;margin-bottom:2px}
+img.chart{max-width:520px} img.sheet{height:110px}
 .row{display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap}
 .half{flex:1 1 48%;min-width:420px} .half img.fig{width:100%}
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:6px 10px;font-size:14px}
@@ -66,7 +67,10 @@ def _img(rel: str, alt: str, cls: str = "fig") -> str:
 
 def write_clip_gifs(out: Path, augment: dict, n: int, side: int) -> list[dict]:
     """GIFs (relative paths) of up to ``n`` accepted generated clips, round-robin over classes."""
-    from argen_rl.video_io import read_frame_folder, write_gif
+    import cv2
+    import numpy as np
+
+    from argen_rl.video_io import read_frame_folder, write_gif, write_image
 
     accepted = [c for c in augment["clips"] if c["status"] != "rejected" and c.get("path")]
     by_class: dict[str, list[dict]] = {}
@@ -80,9 +84,15 @@ def write_clip_gifs(out: Path, augment: dict, n: int, side: int) -> list[dict]:
     shown = []
     for c in picked:
         rel = Path("report") / "gifs" / f"{c['clip_id']}.gif"
-        if not (out / rel).is_file():
-            write_gif(out / rel, read_frame_folder(Path(augment["root"]) / c["path"]), fps=8.0, max_side=side)
-        shown.append({**c, "gif": rel.as_posix()})
+        peak = rel.with_name(f"{c['clip_id']}_peak.png")
+        if not (out / rel).is_file() or not (out / peak).is_file():
+            frames = read_frame_folder(Path(augment["root"]) / c["path"])
+            change = np.abs(frames.astype(np.int16) - frames[:1].astype(np.int16)).mean(axis=(1, 2, 3))
+            scale = side / max(frames.shape[1:3])
+            write_image(out / peak, cv2.resize(frames[int(np.argmax(change))], None, fx=scale, fy=scale,
+                                               interpolation=cv2.INTER_AREA))
+            write_gif(out / rel, frames, fps=8.0, max_side=side)
+        shown.append({**c, "gif": rel.as_posix(), "peak": peak.as_posix()})
     return shown
 
 
@@ -100,13 +110,14 @@ def render(out: Path, markers: dict[str, dict], cfg_dump: dict, wall_s: float, g
         parts.append("<p class='note'>The data is the project's <b>synthetic sample dataset</b> (real "
                      "public-domain photos under slow zoom/pan; nominal labels). Every number below exercises "
                      "the code path; none is a claim about recognition or generation quality.</p>")
-    # overview: per-stage times
-    rows = [[k, f"{mk['seconds']:.1f}", "resumed (finished earlier)" if mk.get("skipped") else "ran now"]
-            for k, mk in markers.items()]
+    # overview: per-stage times (one column per stage)
+    names = list(markers)
     parts += ["<section id='overview'><h2>Stages and times</h2>",
-              _table(["stage", "seconds", "this run"], rows + [["<b>total of stages</b>",
-                     f"{sum(mk['seconds'] for mk in markers.values()):.1f}", ""],
-                     ["wall time of this invocation", f"{wall_s:.1f}", ""]]), "</section>"]
+              _table(["", *names, "total of stages", "wall time (this call)"],
+                     [["seconds", *[f"{markers[k]['seconds']:.1f}" for k in names],
+                       f"{sum(mk['seconds'] for mk in markers.values()):.1f}", f"{wall_s:.1f}"],
+                      ["this call", *["resumed" if markers[k].get("skipped") else "ran" for k in names], "", ""]]),
+              "</section>"]
     # data
     counts = d.get("class_counts", {})
     parts += ["<section id='data'><h2>Data: class distribution</h2>",
@@ -122,8 +133,9 @@ def render(out: Path, markers: dict[str, dict], cfg_dump: dict, wall_s: float, g
               f"{a.get('frames_rejected')} rejected), {a.get('contexts')} contexts "
               f"({_e(json.dumps(a.get('contexts_per_emotion', {})))}), writer <code>{_e(a.get('writer'))}</code>, "
               f"hallucination rate after filtering {_num((a.get('hallucination') or {}).get('rate_after'))}.</p>",
-              _img(a.get("identities_sheet", ""), "identity frames"),
-              _table(["emotion", "example prompt"], [[k, _e(v)] for k, v in a.get("example_prompts", {}).items()], 2),
+              _img(a.get("identities_sheet", ""), "identity frames", "fig sheet"),
+              _table(["emotion", "example prompt"], [[k, f"<span style='font-size:12px'>{_e(v)}</span>"]
+                                                     for k, v in a.get("example_prompts", {}).items()], 2),
               "</section>"]
     # training
     ev = t.get("eval", {})
@@ -146,11 +158,13 @@ def render(out: Path, markers: dict[str, dict], cfg_dump: dict, wall_s: float, g
     for c in grid:
         act = c.get("action", {})
         cells.append(f"<div class='clip'><img src='{_e(c['gif'])}' alt='{_e(c['clip_id'])}'>"
-                     f"<b>{_e(c['label'])}</b> ({_e(c['status'])})<br>{_e(c['context_id'])}<br>"
+                     f"<img src='{_e(c['peak'])}' alt='peak frame of {_e(c['clip_id'])}'>"
+                     f"<b>{_e(c['label'])}</b> {_e(c['context_id'].split('-')[0])}<br>"
                      f"S={_e(act.get('steps'))} a={_e(act.get('a'))} b={_e(act.get('b'))} ({_e(act.get('source'))})</div>")
     parts += ["<section id='clips'><h2>Sample generated clips</h2>",
-              f"<p>{len(grid)} accepted clips (GIF, 8 fps), round-robin over the augmented classes; "
-              "action = the trained policy's greedy choice for the context.</p>",
+              f"<p>{len(grid)} accepted clips, round-robin over the augmented classes: the GIF (8 fps, "
+              "starts at the neutral identity frame) above its peak frame (the frame most changed from the "
+              "first); S, a, b = the trained policy's greedy action for the context.</p>",
               f"<div class='grid'>{''.join(cells)}</div>", "</section>"]
     # calibration
     pc = g.get("per_class", {})
@@ -191,7 +205,8 @@ def render(out: Path, markers: dict[str, dict], cfg_dump: dict, wall_s: float, g
               _table(["metric", "value"], [
                   ["diversity 1-SSIM (mean over contexts with &ge; 2 clips)", div.get("value")],
                   ["diversity pairs / conditions", f"{div.get('pairs')} / {div.get('conditions')}"],
-                  *[[f"diversity 1-SSIM, {e}", v] for e, v in (div.get("per_emotion") or {}).items()],
+                  ["diversity 1-SSIM per emotion", ", ".join(f"{e} {v:.3f}" for e, v in
+                                                            (div.get("per_emotion") or {}).items()) or "n/a"],
                   ["diversity LPIPS", lp.get("value") if "value" in lp else _e(lp.get("status"))],
                   ["FVD / tFVD", fvd_text]]),
               "</section>"]
