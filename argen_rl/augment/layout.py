@@ -10,7 +10,9 @@ root and not behind a symlink.
 
 Generated clips only ever join TRAINING splits: DFEW's train(single-labeled)/set_1..5.csv (so
 they have no fold and never reach a test split), FERV39k's train_All.csv; the folder layout has
-no split.
+no split. A DFEW clip generated from an identity frame of source clip X does NOT join the train
+split of the fold whose test split lists X: the identity image is a frame of that test clip, so
+training on it would leak the test clip's face into its own fold.
 """
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ class NewClip:
     subject: str = ""
     source: str = ""      # e.g. "argen:<generator_id>"
     frames: int = 0
+    source_clip: str = ""  # the original clip the identity frame came from ("" if unknown)
 
 
 def inside(path: Path, root: Path) -> bool:
@@ -196,12 +199,32 @@ class DFEWLayout(LayoutWriter):
                 if not (self.source / rel).is_file():
                     continue
                 text = (self.source / rel).read_text(encoding="utf-8-sig")
-                # new clips join every TRAIN split (DFEW label = EMOTIONS7 index + 1); tests stay original
-                extra = _csv_text([[c.clip_id, c.emotion.index + 1] for c in clips]) if split == "train" else ""
+                # new clips join the TRAIN splits (DFEW label = EMOTIONS7 index + 1) except the one
+                # whose fold tests their source clip; test splits stay original
+                extra = ""
+                if split == "train":
+                    held = self._test_ids(k)
+                    extra = _csv_text([[c.clip_id, c.emotion.index + 1] for c in clips
+                                       if _dfew_id(c.source_clip) not in held])
                 written.append(readable(atomic_write_text(self.check_writable(self.target / rel), _append(text, extra))))
         if not written:
             raise FileNotFoundError(f"{self.source}: no DFEW split CSVs to extend")
         return written
+
+
+    def _test_ids(self, k: int) -> set[str]:
+        """Clip ids listed in test(single-labeled)/set_k.csv of the original (5-digit form)."""
+        rel = self.source / "EmoLabel_DataSplit" / "test(single-labeled)" / f"set_{k}.csv"
+        if not rel.is_file():
+            return set()
+        rows = list(csv.reader(io.StringIO(rel.read_text(encoding="utf-8-sig"))))
+        return {_dfew_id(r[0]) for r in rows[1:] if r}
+
+
+def _dfew_id(clip_id: str) -> str:
+    """DFEW ids are written '1' or '00001' in different files; compare the 5-digit form."""
+    clip_id = str(clip_id or "").strip()
+    return clip_id.zfill(5) if clip_id.isdigit() else clip_id
 
 
 class FERV39kLayout(LayoutWriter):

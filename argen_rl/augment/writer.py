@@ -264,6 +264,7 @@ class Augmenter:
         rec = {"clip_id": cid, "attempt": k, "class": e.value, "label": final.value if final else None,
                "status": "accepted" if final is e else "relabelled" if final else "rejected",
                "context_id": ctx.context_id, "subject": ctx.subject or "",
+               "source_clip": ctx.source_clip or "",
                "action": {"steps": steps, "a": a, "b": b, "source": source},
                "calibration": verdict.to_json() if verdict else None,
                "provenance": provenance_record(video, req, self._generator.generator_id)}
@@ -279,7 +280,8 @@ class Augmenter:
 
     def _new_clip(self, rec: dict) -> NewClip:
         return NewClip(rec["clip_id"], Emotion(rec["label"]), rec.get("subject", ""),
-                       f"argen:{rec['provenance']['generator_id']}", rec["provenance"]["frames"])
+                       f"argen:{rec['provenance']['generator_id']}", rec["provenance"]["frames"],
+                       rec.get("source_clip", ""))
 
     def _write(self, rec: dict, frames: np.ndarray) -> None:
         """Frames (temp folder renamed into place) first, the sidecar last."""

@@ -67,6 +67,7 @@ def read_dfew(root: Path, frames_dir: str | None = None) -> DatasetIndex:
                                 "(train|test)(single-labeled)/set_<k>.csv")
     labels: dict[str, dict[int, Path]] = {}   # video -> label -> first CSV giving it
     test_fold: dict[str, int] = {}
+    train_sets: dict[str, set[int]] = {}
     for split, k, path in files:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
@@ -91,6 +92,8 @@ def read_dfew(root: Path, frames_dir: str | None = None) -> DatasetIndex:
                 labels.setdefault(vid, {}).setdefault(label, path)
                 if split == "test":
                     test_fold.setdefault(vid, k)
+                else:
+                    train_sets.setdefault(vid, set()).add(k)
     frames_root = find_frames_root(root, frames_dir)
     bad = {s.clip_id for s in index.skipped}
     for vid in sorted(labels):
@@ -110,4 +113,6 @@ def read_dfew(root: Path, frames_dir: str | None = None) -> DatasetIndex:
             continue
         index.clips.append(Clip(vid, Emotion.from_index(label - 1),
                                 frames=frames, video_path=video, fold=test_fold.get(vid), dataset="dfew"))
+        if vid in train_sets:
+            index.train_sets[vid] = frozenset(train_sets[vid])
     return index

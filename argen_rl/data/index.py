@@ -32,6 +32,8 @@ class DatasetIndex:
     skipped: list[SkippedClip] = field(default_factory=list)
     facs: dict[str, dict[int, float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    train_sets: dict[str, frozenset[int]] = field(default_factory=dict)
+    """DFEW: clip id -> the sets whose train CSV lists it (``dfew_split`` honours it)."""
 
     def __len__(self) -> int:
         return len(self.clips)

@@ -71,8 +71,8 @@ def run_recognition(original_root: Path, augmented_root: Path | None, models: Se
     """Train and evaluate every model on every fold, on original and (if given) augmented data.
 
     The augmented run uses the same original training clips (the same ``max_clips`` subset)
-    plus every clip that only the augmented root lists; testing always uses the original root's
-    test clips, so generated clips never reach a test set.
+    plus every clip that only the augmented root lists in that fold's training split; testing
+    always uses the original root's test clips, so generated clips never reach a test set.
     """
     from argen_rl.data import read_dataset
 
@@ -89,7 +89,14 @@ def run_recognition(original_root: Path, augmented_root: Path | None, models: Se
             known = {c.clip_id for c in original.clips}
             extra = [c for c in _seven_class(augmented.clips)
                      if c.clip_id not in known and c.clip_id not in test_ids]
-            if not extra:
+            if fold.isdigit() and augmented.train_sets:
+                # the augmented root's own train CSVs decide: a clip generated from a frame of
+                # fold k's test clip is left out of fold k's training (no identity leak)
+                from argen_rl.data import dfew_split
+
+                trains_k = {c.clip_id for c in dfew_split(augmented, int(fold))[0]}
+                extra = [c for c in extra if c.clip_id in trains_k]
+            if not extra and not any(c.clip_id not in known for c in augmented.clips):
                 raise ValueError(f"{augmented_root}: lists no clip beyond the original dataset's")
             variants.append(("augmented", train + extra))
         test_data = load_clips(test, cfg.frames, cfg.input_size, progress, cache)

@@ -87,12 +87,18 @@ def test_dfew_written_in_layout_and_read_back_with_right_counts(dfew_run):
 
         frames = load_clip_frames(c, n=None)
         assert frames.shape == (12, SIZE, SIZE, 3)
-    # DFEW protocol: generated clips join every fold's training split, never a test split
+    # DFEW protocol: generated clips join the training split of every fold except the one that
+    # tests their identity frame's source clip (no identity leak), and never a test split
     from argen_rl.data import dfew_split
 
+    source = {r["index_id"]: r["source_clip"] for r in load_manifest(s.out) if r.get("index_id")}
+    fold_of = {c.clip_id: c.fold for c in original.clips}
+    assert all(fold_of.get(source[c.clip_id]) for c in new)  # every source clip has a test fold
     for k in range(1, 6):
         train, test = dfew_split(augmented, k)
-        assert {c.clip_id for c in new} <= {c.clip_id for c in train}
+        trained = {c.clip_id for c in train}
+        for c in new:
+            assert (c.clip_id in trained) == (fold_of[source[c.clip_id]] != k), (c.clip_id, k)
         assert not {c.clip_id for c in new} & {c.clip_id for c in test}
     # originals appear in the new root as symlinks into the original, CSVs as real copies
     some = next(c for c in original.clips)
