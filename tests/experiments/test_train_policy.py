@@ -161,6 +161,10 @@ def test_ray_job_submit_end_to_end(contexts, tmp_path):
     env = {**os.environ, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "token",
            "RAY_USAGE_STATS_ENABLED": "0"}
     env.pop("RAY_ADDRESS", None)
+    # as a user with the venv activated: the job's `python` must be the venv's, also when the
+    # suite runs as `.venv/bin/python -m pytest` with nothing activated (make test, CI)
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    env["VIRTUAL_ENV"] = str(bin_dir.parent)
     gcs, dash = _free_port(), _free_port()
     # a short temp dir: Ray's unix sockets live under it and AF_UNIX paths max out at 107 chars
     ray_tmp = tempfile.mkdtemp(prefix="argen-rj-", dir="/tmp")
