@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from typing import Sequence
 
-import numpy as np
 
 from argen_rl.types import EMOTIONS7, GenRequest
 from envs.config import EnvConfig

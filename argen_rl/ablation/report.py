@@ -11,7 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from argen_rl.io_utils import atomic_path, atomic_write_text  # noqa: E402
+from argen_rl.io_utils import atomic_write_text, save_figure  # noqa: E402
 
 # (column header, metrics key, digits)
 COLUMNS = (
@@ -70,11 +70,7 @@ def plot(rows: list[dict], path: str | Path, title: str = "Reward ablation (fixe
     ax2.legend(fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
-    path = Path(path)
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def write_report(rows: list[dict], out_dir: str | Path, eval_weights: dict[str, float]) -> dict[str, Path]:

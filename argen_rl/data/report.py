@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 from argen_rl.data.index import DatasetIndex
-from argen_rl.io_utils import atomic_path, atomic_write_text
+from argen_rl.io_utils import atomic_write_text, save_figure
 from argen_rl.types import Emotion
 
 
@@ -49,7 +49,4 @@ def plot_class_distribution(path: Path, counts: dict[Emotion, int], scarce: list
     ax.legend(fontsize=8, loc="upper right")
     ax.margins(y=0.15)
     fig.tight_layout()
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png")
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, path)

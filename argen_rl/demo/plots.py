@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from argen_rl.io_utils import atomic_path
+from argen_rl.io_utils import save_figure
 
 REWARD_KEYS = ("reward/composite", "reward/topk", "pool/best_composite", "pool/mean_composite")
 COMPONENT_KEYS = ("reward/steps", "reward/quality", "reward/face", "reward/expression")
@@ -23,12 +23,8 @@ def _plt():
 
 
 def _save(fig, path: Path) -> Path:
-    plt = _plt()
     fig.tight_layout()
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, path)
 
 
 def _series(ax, rows: list[dict], keys: tuple[str, ...]) -> None:
@@ -91,7 +87,4 @@ def plot_action_histograms(hist: dict[str, dict[str, list[float]]], path: Path, 
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=2, fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.9))
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, dpi=100)
-    _plt().close(fig)
-    return Path(path)
+    return save_figure(fig, path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from argen_rl.generation.params import guidance_weights
-from argen_rl.io_utils import atomic_path
+from argen_rl.io_utils import save_figure
 
 REFERENCE_SHAPES: tuple[tuple[float, float], ...] = ((1.0, 1.0), (2.0, 2.0), (2.0, 5.0), (5.0, 2.0), (0.5, 0.5))
 """(a, b) pairs drawn faintly for comparison: constant, centred, early, late, U-shaped."""
@@ -43,8 +43,4 @@ def plot_curve(path: str | Path, a: float, b: float, w_min: float, w_max: float,
     ax.set_ylim(w_min - 0.05 * (w_max - w_min + 1e-9), w_max + 0.05 * (w_max - w_min + 1e-9))
     ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
-    path = Path(path)
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png")
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

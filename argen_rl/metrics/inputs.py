@@ -16,7 +16,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from argen_rl.types import Emotion
-from argen_rl.video_io import (FRAME_EXTS, VIDEO_EXTS, FrameReadError, list_frames, read_frame_folder,
+from argen_rl.video_io import (FRAME_EXTS, VIDEO_EXTS, FrameReadError, read_frame_folder,
                                read_video, sample_indices)
 
 

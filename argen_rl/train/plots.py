@@ -8,7 +8,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from argen_rl.io_utils import atomic_path  # noqa: E402
+from argen_rl.io_utils import save_figure  # noqa: E402
 
 PANELS = (
     ("reward", ("reward/topk", "reward/composite", "pool/best_composite", "pool/mean_composite")),
@@ -34,8 +34,4 @@ def plot_learning_curve(rows: list[dict], path: str | Path, title: str = "ARD po
             ax.legend(fontsize=7)
     fig.suptitle(title)
     fig.tight_layout()
-    path = Path(path)
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

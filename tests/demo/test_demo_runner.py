@@ -4,7 +4,6 @@ and the demo config names a misspelt key and the file."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import yaml
