@@ -1,0 +1,35 @@
+"""Every benchmark script runs at its --quick size (CI smoke) and prints its baseline ratio.
+
+The numbers themselves are not asserted (timings are not tests); that each script runs end to
+end on this CPU and reports the comparison it exists for is.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+CASES = [
+    ("ti2v_bench.py", ["speed-up ours vs naive:", "TFLOP/s"]),
+    ("face_bench.py", ["face mesh 478", "FER net only", "frame quality"]),
+    ("warp_bench.py", ["p(target)", "ratio", "16-frame video"]),
+    pytest.param("env_bench.py", ["2 actors, cache on", "hit rate"], marks=pytest.mark.ray),
+    pytest.param("serve_load.py", ["throughput ratio 2 vs 1 replicas"], marks=pytest.mark.ray),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script,expected", CASES)
+def test_benchmark_quick_runs_and_reports(script, expected):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+    out = subprocess.run([sys.executable, str(REPO / "benchmarks" / script), "--quick"], cwd=REPO,
+                         env=env, capture_output=True, text=True, timeout=300)
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text[-3000:]
+    for marker in expected:
+        assert marker in out.stdout, f"{script}: no {marker!r} in its output\n{out.stdout[-2000:]}"
