@@ -43,3 +43,22 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip_gpu)
+
+
+@pytest.fixture(scope="session")
+def sample_contexts(tmp_path_factory):
+    """contexts.jsonl from the real ASI stage run on the sample dataset (4 identities x 3 scarce
+    emotions), built once per test session and shared by the env, rollout and training tests."""
+    from argen_rl.train.sample_contexts import ensure_sample_contexts
+
+    return ensure_sample_contexts(tmp_path_factory.getbasetemp() / "asi_sample_contexts")
+
+
+@pytest.fixture(scope="module")
+def ray_local():
+    """One local Ray on loopback per test module (RAY_NOTES: address="local", 2 CPUs)."""
+    import ray
+
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()

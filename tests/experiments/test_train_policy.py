@@ -47,31 +47,13 @@ def train_config(contexts: Path, run_dir: Path, **over) -> dict:
 
 
 @pytest.fixture(scope="module")
-def contexts(tmp_path_factory) -> Path:
-    from argen_rl.train.sample_contexts import ensure_sample_contexts
-
-    # the real ASI stage on the sample dataset; built once per session (tests/envs reuses it)
-    return ensure_sample_contexts(tmp_path_factory.getbasetemp() / "asi_sample_contexts")
-
-
-@pytest.fixture(scope="module")
-def ray_local():
-    import ray
-
-    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield ray
-    ray.shutdown()
-
-
-@pytest.fixture(scope="module")
-def trained(contexts, ray_local, tmp_path_factory):
+def trained(sample_contexts, ray_local, tmp_path_factory):
     """Train ITERATIONS iterations; 1 s into iteration 2 kill generator actor 0 (restartable)."""
     from argen_rl.train.config import TrainConfig
     from argen_rl.train.loop import train
 
     run_dir = tmp_path_factory.mktemp("run")
-    cfg = TrainConfig.model_validate(train_config(contexts, run_dir))
+    cfg = TrainConfig.model_validate(train_config(sample_contexts, run_dir))
     name = f"{cfg.env.rollout.prefix}-gen-0"
     kill = {"pid_before": None, "pid_after": None, "killed_at": None}
 
@@ -155,7 +137,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_ray_job_submit_end_to_end(contexts, tmp_path):
+def test_ray_job_submit_end_to_end(sample_contexts, tmp_path):
     bin_dir = Path(sys.executable).parent
     ray_cli = str(bin_dir / "ray")
     env = {**os.environ, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "token",
@@ -181,7 +163,7 @@ def test_ray_job_submit_end_to_end(contexts, tmp_path):
     try:
         cfg_path = tmp_path / "train_job.yaml"
         run_dir = tmp_path / "job_run"
-        cfg = train_config(contexts, run_dir, iterations=2, checkpoint_every=1)
+        cfg = train_config(sample_contexts, run_dir, iterations=2, checkpoint_every=1)
         cfg["ppo"] |= {"train_batch_size": 8, "minibatch_size": 8}
         cfg["eval"] = {"random_actions": 2}
         cfg_path.write_text(yaml.safe_dump(cfg))
