@@ -21,7 +21,7 @@ import numpy as np
 
 from argen_rl.policy.actions import decode_action, sample_pool
 from argen_rl.rewards import topk_rank, topk_reward
-from argen_rl.types import Context, GenParams, GenRequest
+from argen_rl.types import Context, GenRequest
 from envs.cache import cache_key
 from envs.config import EnvConfig
 from envs.scoring import COMPOSITE
@@ -147,12 +147,7 @@ class ArgenBanditEnv(gym.Env):
     def request(self, ctx: Context, action, seed: int) -> GenRequest:
         """The generation request for one candidate (GenParams from the decoded action)."""
         steps, a, b = decode_action(action, self.space)
-        g = self.cfg.generation
-        params = GenParams(steps=steps, a=a, b=b, w_min=g.w_min, w_max=g.w_max,
-                           frames=g.frames, size=g.size, seed=seed)
-        target = ctx.intensities or {int(au): 1.0 for au in ctx.aus}
-        return GenRequest(image=self._image(ctx), prompt=ctx.prompt, emotion=ctx.emotion,
-                          target_aus=dict(target), params=params, context_id=ctx.context_id)
+        return self.cfg.generation.request(ctx, self._image(ctx), steps, a, b, seed)
 
     def _image(self, ctx: Context) -> np.ndarray:
         key = str(ctx.identity_image)

@@ -5,11 +5,12 @@ back, so a misspelt key fails in the env runner with the key's name.
 """
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, model_validator
 
 from argen_rl.config import StrictModel
+from argen_rl.generation.config import GenerationConfig as BaseGenerationConfig
 from argen_rl.rewards import RewardConfig
 from argen_rl.policy.actions import DEFAULT_A, DEFAULT_B, DEFAULT_STEPS, ActionSpace
 
@@ -26,19 +27,9 @@ class ActionSetsConfig(StrictModel):
         return ActionSpace(steps=tuple(self.steps), a=tuple(self.a), b=tuple(self.b))
 
 
-class GenerationConfig(StrictModel):
-    generator: str = "warp"
-    """Registered generator name (argen_rl.generation.registry): "warp" (CPU) or "ti2v" (GPU)."""
-    generator_config: dict[str, Any] = Field(default_factory=dict)
-    """Passed to make_generator(name, config) unchanged (e.g. ti2v weights folder)."""
-    frames: int = 16
-    """F: frames per candidate video."""
+class GenerationConfig(BaseGenerationConfig):
     size: int = 128
     """Square output side in pixels (the paper uses 256; 128 keeps CPU training quick)."""
-    w_min: float = 7.5
-    """Lower guidance weight of the Eq. 12 curve."""
-    w_max: float = 10.5
-    """Upper guidance weight of the Eq. 12 curve."""
     seeds_per_context: int = 1
     """Generation seeds drawn per context (seed = context seed + j, j < this); keeps the cache
     useful while still averaging over a few noise draws when > 1."""

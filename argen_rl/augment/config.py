@@ -1,12 +1,13 @@
 """Typed configuration of an augmentation run (one YAML file; one docstring per field)."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator
 
 from argen_rl.calibration.calibrator import CalibrationConfig
 from argen_rl.config import StrictModel
+from argen_rl.generation.config import GenerationConfig
 
 
 class ActionConfig(StrictModel):
@@ -18,19 +19,9 @@ class ActionConfig(StrictModel):
     """Eq. 12 curve shape b of the fixed action."""
 
 
-class GenerationSettings(StrictModel):
-    generator: str = "warp"
-    """Registered generator (argen_rl.generation.registry): "warp" (CPU) or "ti2v" (GPU)."""
-    generator_config: dict[str, Any] = Field(default_factory=dict)
-    """Passed unchanged to make_generator(name, config)."""
-    frames: int = 16
-    """Frames per generated clip."""
+class GenerationSettings(GenerationConfig):
     size: int = 224
     """Square frame side (DFEW's clip_224x224 is 224)."""
-    w_min: float = 7.5
-    """Lower guidance weight of the Eq. 12 curve."""
-    w_max: float = 10.5
-    """Upper guidance weight of the Eq. 12 curve."""
 
 
 class CalibrationSettings(CalibrationConfig):

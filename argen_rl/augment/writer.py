@@ -35,7 +35,7 @@ import numpy as np
 from argen_rl.augment.config import AugmentConfig
 from argen_rl.augment.layout import LayoutWriter, NewClip, make_layout, readable
 from argen_rl.io_utils import atomic_write_json, read_jsonl, write_jsonl
-from argen_rl.types import EMOTIONS7, Context, Emotion, GenParams, GenRequest
+from argen_rl.types import EMOTIONS7, Context, Emotion
 
 META_DIR = "_argen_augment"      # "_" prefix: the folder reader ignores it
 
@@ -253,11 +253,7 @@ class Augmenter:
         if key not in self._images:
             self._images[key] = read_image(ctx.identity_image)
         steps, a, b, source = self.action(policy, ctx)
-        req = GenRequest(image=self._images[key], prompt=ctx.prompt, emotion=e,
-                         target_aus=dict(ctx.intensities or {int(au): 1.0 for au in ctx.aus}),
-                         params=GenParams(steps=steps, a=a, b=b, w_min=g.w_min, w_max=g.w_max,
-                                          frames=g.frames, size=g.size, seed=attempt_seed(self.cfg.seed, ctx, k)),
-                         context_id=ctx.context_id)
+        req = g.request(ctx, self._images[key], steps, a, b, attempt_seed(self.cfg.seed, ctx, k), emotion=e)
         video = self._generator.generate([req])[0]
         verdict = calibrator.judge(video.frames, e) if calibrator else None
         final = e if verdict is None else verdict.final_label
