@@ -16,8 +16,8 @@ generator; we document the tent as our choice.)
 
 AU_f come from the face area's geometric estimator (``argen_rl.face.au``): intensities of
 ``AU_SET`` on a 0..5 FACS-like scale, relative to the clip's first frame (the identity
-reference), so the first frame has AU = 0 and ||AU_f|| measures how far the face moved. We build
-it with ``tracking=False`` (landmarks detected afresh on every frame): with mediapipe's tracker a
+reference), so the first frame has AU = 0 and ||AU_f|| measures how far the face moved. The
+estimator detects landmarks afresh on every frame (its default): with mediapipe's tracker a
 16-frame clip of one repeated photo read as AU norms up to 1.6 (tracker drift), per-frame
 detection reads exactly 0, and was also faster on 256 px clips (0.07 s vs 0.30 s a clip). A
 frame whose AUs cannot be measured (no face: NaN row) contributes a_f = 0.
@@ -71,24 +71,15 @@ def agreement_score(aus: np.ndarray, target: np.ndarray) -> float:
     return max(0.0, float(m @ target / (nm * nt)))
 
 
-def make_au_reader(name: str):
-    """The AU estimator r_E uses: geometric with per-frame detection (see docstring), others as registered."""
-    from argen_rl.face.au import AU_ESTIMATORS, GeometricAUEstimator, make_au_estimator
-
-    if AU_ESTIMATORS.get(name) is GeometricAUEstimator:
-        return GeometricAUEstimator(tracking=False)
-    return make_au_estimator(name)
-
-
 def make_expression_reward(A_max: float = 5.5, agreement_weight: float = 0.0, estimator: str = "geometric"):
     """r_E per video (ARGen Eq. 17) with optional target-AU agreement; see the module docstring."""
     if A_max <= 0:
         raise ValueError(f"A_max must be > 0, got {A_max}")
     if not 0.0 <= agreement_weight <= 1.0:
         raise ValueError(f"agreement_weight must lie in [0, 1], got {agreement_weight}")
-    from argen_rl.face.au import AU_SET
+    from argen_rl.face.au import AU_SET, make_au_estimator
 
-    au_estimator = make_au_reader(estimator)
+    au_estimator = make_au_estimator(estimator)
 
     def expression_reward(videos: Sequence[Video], requests: Sequence[GenRequest]) -> tuple[np.ndarray, dict]:
         _check_pairs(videos, requests)
