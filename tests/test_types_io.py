@@ -85,3 +85,25 @@ def test_atomic_writes_are_not_owner_only(tmp_path):
     p = atomic_write_json(tmp_path / "m.json", {})
     mode = stat.S_IMODE(os.stat(p).st_mode)
     assert mode & stat.S_IRGRP, oct(mode)  # readable by others per umask (022 -> 0644)
+
+
+def test_atomic_dir_replaces_whole_tree_or_nothing(tmp_path):
+    import os
+    import stat
+
+    from argen_rl.io_utils import atomic_dir
+
+    target = tmp_path / "ds"
+    with atomic_dir(target) as d:
+        (d / "a.txt").write_text("1")
+    assert (target / "a.txt").read_text() == "1"
+    assert stat.S_IMODE(os.stat(target).st_mode) & stat.S_IRGRP  # not mkdtemp's 0700
+    with pytest.raises(RuntimeError):
+        with atomic_dir(target) as d:
+            (d / "b.txt").write_text("2")
+            raise RuntimeError("interrupted")
+    assert sorted(p.name for p in target.iterdir()) == ["a.txt"]  # old tree intact
+    with atomic_dir(target) as d:
+        (d / "b.txt").write_text("2")
+    assert sorted(p.name for p in target.iterdir()) == ["b.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ds"]  # no temp folders left

@@ -58,13 +58,6 @@ def inside(path: Path, root: Path) -> bool:
     return True
 
 
-def readable(path: Path) -> Path:
-    """Atomic writes create 0600 temp files and mkdtemp 0700 folders: a dataset is shared data,
-    so give files 0644 and folders 0755."""
-    os.chmod(path, 0o755 if Path(path).is_dir() else 0o644)
-    return Path(path)
-
-
 def _csv_text(rows: Iterable[list], delimiter: str = ",") -> str:
     buf = io.StringIO()
     csv.writer(buf, delimiter=delimiter, lineterminator="\n").writerows(rows)
@@ -156,7 +149,7 @@ class LayoutWriter:
         values = lambda c: {"clip_id": c.clip_id, "index_id": self.index_id(c), "emotion": c.emotion.value,  # noqa: E731
                             "subject": c.subject, "source": c.source, "frames": c.frames}
         rows = [[values(c).get(h, "") for h in header] for c in clips]
-        return readable(atomic_write_text(self.check_writable(self.target / "clips.csv"), _append(text, _csv_text(rows))))
+        return atomic_write_text(self.check_writable(self.target / "clips.csv"), _append(text, _csv_text(rows)))
 
 
 def _is_sample_marker(path: Path) -> bool:
@@ -206,7 +199,7 @@ class DFEWLayout(LayoutWriter):
                     held = self._test_ids(k)
                     extra = _csv_text([[c.clip_id, c.emotion.index + 1] for c in clips
                                        if _dfew_id(c.source_clip) not in held])
-                written.append(readable(atomic_write_text(self.check_writable(self.target / rel), _append(text, extra))))
+                written.append(atomic_write_text(self.check_writable(self.target / rel), _append(text, extra)))
         if not written:
             raise FileNotFoundError(f"{self.source}: no DFEW split CSVs to extend")
         return written
@@ -266,7 +259,7 @@ class FERV39kLayout(LayoutWriter):
             text = src.read_text(encoding="utf-8-sig")
             extra = _csv_text([[self._rel(c), c.emotion.value.capitalize()] for c in clips],
                               delimiter=" ") if split == "train" else ""
-            written.append(readable(atomic_write_text(self.check_writable(self.target / rel / src.name), _append(text, extra))))
+            written.append(atomic_write_text(self.check_writable(self.target / rel / src.name), _append(text, extra)))
         if not written:
             raise FileNotFoundError(f"{self.source}: no FERV39k split files to extend")
         return written

@@ -22,9 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import shutil
-import tempfile
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -33,8 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from argen_rl.augment.config import AugmentConfig
-from argen_rl.augment.layout import LayoutWriter, NewClip, make_layout, readable
-from argen_rl.io_utils import atomic_write_json, read_jsonl, write_jsonl
+from argen_rl.augment.layout import LayoutWriter, NewClip, make_layout
+from argen_rl.io_utils import atomic_dir, atomic_write_json, read_jsonl, write_jsonl
 from argen_rl.types import EMOTIONS7, Context, Emotion
 
 META_DIR = "_argen_augment"      # "_" prefix: the folder reader ignores it
@@ -108,19 +105,12 @@ class Augmenter:
                                       f"(fingerprint {stored.get('fingerprint', '?')[:10]} != {self.fp[:10]}); "
                                       "choose a new --out")
             return False
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", dir=self.out.parent))
-        try:
+        with atomic_dir(self.out) as tmp:
             emotions = EMOTIONS7 if self.cfg.calibration.mode == "relabel" else self.classes
             self.layout.mirror(tmp, emotions)
             atomic_write_json(tmp / META_DIR / "run.json", {
                 "fingerprint": self.fp, "source": str(self.layout.source), "layout": self.layout.kind,
                 "config": self.cfg.model_dump(mode="json")})
-            readable(tmp)
-            os.replace(tmp, self.out)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
         return True
 
     # -- parts -------------------------------------------------------------------------------------
@@ -284,31 +274,23 @@ class Augmenter:
         from argen_rl.data.sample import write_frame_folder
 
         if rec["status"] == "rejected":
-            readable(atomic_write_json(self.meta / "rejected" / f"{rec['clip_id']}.json", rec))
+            atomic_write_json(self.meta / "rejected" / f"{rec['clip_id']}.json", rec)
             return
         clip = self._new_clip(rec)
         dest = self.layout.clip_dir(clip)
         rec["index_id"] = self.layout.index_id(clip)
         rec["path"] = str(dest.relative_to(self.out))
-        if dest.exists():        # a folder left by an interrupted run (no sidecar): ours, redo it
-            shutil.rmtree(dest)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{clip.clip_id}.", dir=dest.parent))
-        try:
+        # a folder left by an interrupted run (no sidecar) is ours: atomic_dir replaces it
+        with atomic_dir(dest) as tmp:
             write_frame_folder(tmp, frames)
-            readable(tmp)
-            os.replace(tmp, dest)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
-        readable(atomic_write_json(self.meta / "clips" / f"{rec['clip_id']}.json", rec))
+        atomic_write_json(self.meta / "clips" / f"{rec['clip_id']}.json", rec)
 
     def _flush(self, records, stats, needed, written, missing, created, t0, written_now) -> dict[str, Path]:
         kept = [self._new_clip(r) for r in records if r["status"] != "rejected"]
         files: dict[str, Path] = {}
         csvs = self.layout.rebuild_csvs(kept)
         sidecar = self.layout.rebuild_clips_csv(kept)
-        files["manifest"] = readable(write_jsonl(self.meta / "manifest.jsonl", records))
+        files["manifest"] = write_jsonl(self.meta / "manifest.jsonl", records)
         per_class = {}
         for e in EMOTIONS7:
             if e not in self.classes and not written.get(e):
@@ -329,14 +311,14 @@ class Augmenter:
         totals = {"attempts": attempts, "rejected": rejected, "written": len(kept),
                   "rejection_rate": rejected / attempts if attempts else None,
                   "generated_this_call": written_now, "seconds_this_call": round(time.perf_counter() - t0, 2)}
-        files["summary"] = readable(atomic_write_json(self.meta / "summary.json", {
+        files["summary"] = atomic_write_json(self.meta / "summary.json", {
             "source": str(self.layout.source), "out": str(self.out), "layout": self.layout.kind,
             "created_this_call": created, "classes": [e.value for e in self.classes],
             "target_count": self.target, "classes_without_contexts": missing,
             "calibration": self.cfg.calibration.model_dump(mode="json"),
             "action_source": "policy" if self.cfg.policy_checkpoint else "fixed",
             "per_class": per_class, "totals": totals,
-            "files": [str(p.relative_to(self.out)) for p in csvs + ([sidecar] if sidecar else [])]}))
+            "files": [str(p.relative_to(self.out)) for p in csvs + ([sidecar] if sidecar else [])]})
         return files
 
 

@@ -21,15 +21,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from argen_rl.io_utils import atomic_dir
 from argen_rl.types import EMOTIONS7, Emotion
 from argen_rl.video_io import read_image, write_image, write_mp4
 
@@ -261,8 +259,7 @@ def build_sample_dataset(root: Path, layout: str = "dfew", seed: int = 0) -> Pat
         raise FileExistsError(f"{root} exists and is not an ARGen sample dataset; refusing to overwrite it")
     root.parent.mkdir(parents=True, exist_ok=True)
     clips = make_sample_clips(seed)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}.", dir=root.parent))
-    try:
+    with atomic_dir(root) as tmp:
         if layout == "dfew":
             ids = _write_dfew(tmp, clips)
         elif layout == "ferv39k":
@@ -277,14 +274,6 @@ def build_sample_dataset(root: Path, layout: str = "dfew", seed: int = 0) -> Pat
                    ["clip_id", "index_id", "emotion", "subject", "source", "frames", "dfew_fold"])
         sizes = ", ".join(f"{e.value} {n}" for e, n in CLASS_SIZES.items())
         (tmp / MARKER).write_text(_README.format(layout=layout, seed=seed, sizes=sizes))
-        if root.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{root.name}.old.", dir=root.parent))
-            os.replace(root, old / "x")
-            shutil.rmtree(old, ignore_errors=True)
-        os.replace(tmp, root)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     return root
 
 
