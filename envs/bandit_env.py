@@ -20,6 +20,7 @@ import gymnasium as gym
 import numpy as np
 
 from argen_rl.policy.actions import decode_action, sample_pool
+from argen_rl.policy.state import state_vector
 from argen_rl.rewards import topk_rank, topk_reward
 from argen_rl.types import Context, GenRequest
 from envs.cache import cache_key
@@ -60,9 +61,8 @@ def split_contexts(contexts: list[Context], heldout_fraction: float, seed: int
 
 
 def observation(ctx: Context) -> np.ndarray:
-    """The state s of ARGen Eq. 13 as the env emits it: concat(text_emb, image_emb), float32."""
-    return np.concatenate([np.asarray(ctx.text_emb, np.float32).ravel(),
-                           np.asarray(ctx.image_emb, np.float32).ravel()])
+    """The state s of ARGen Eq. 13 for a context (argen_rl.policy.state)."""
+    return state_vector(ctx.text_emb, ctx.image_emb)
 
 
 def context_seed(ctx: Context) -> int:

@@ -172,10 +172,10 @@ class GeneratorDeployment:
         """The policy's state s (ARGen Eq. 13) as the bandit env builds it: concat(text_emb, image_emb),
         with ASI's MiniLM text embedding and FER+geometry image embedding."""
         from argen_rl.asi.text_embed import embed_texts
+        from argen_rl.policy.state import state_vector
 
-        text_emb = embed_texts([prompt])[0]
         image_emb = self.embedder.embed(job.image, self.mesh.landmarks(job.image))
-        return np.concatenate([text_emb, image_emb]).astype(np.float32)
+        return state_vector(embed_texts([prompt])[0], image_emb)
 
     def _result(self, job: AugmentJob, reqs: list[GenRequest], videos, batch_clips: int) -> JobResult:
         from argen_rl.generation.warp import NoFaceError
