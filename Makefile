@@ -12,7 +12,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml requirements/nodeps.txt
+$(STAMP): pyproject.toml requirements/nodeps.txt requirements/nodeps-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip setuptools wheel
 	@if $(BIN)/python -c "import torch" 2>/dev/null; then echo "torch present: $$($(BIN)/python -c 'import torch; print(torch.__version__)')"; \
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml requirements/nodeps.txt
 	else $(BIN)/python -m pip install -q "torch==$(TORCH_VERSION)" || \
 	     $(BIN)/python -m pip install -q torch --index-url https://download.pytorch.org/whl/cpu; fi
 	$(BIN)/python -m pip install -q -e ".[dev]"
-	$(BIN)/python -m pip install -q --no-deps -r requirements/nodeps.txt
+	$(BIN)/python -m pip install -q --no-deps -r requirements/nodeps.txt -r requirements/nodeps-dev.txt
 	$(BIN)/python -c "import torch, cv2, mediapipe, ray, diffusers; print('argen-rl environment ready: torch', torch.__version__, '| opencv', cv2.__version__, '| ray', ray.__version__)"
 	@touch $(STAMP)
 

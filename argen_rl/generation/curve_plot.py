@@ -35,7 +35,7 @@ def plot_curve(path: str | Path, a: float, b: float, w_min: float, w_max: float,
     ax2.plot(f, frame_intensity(frames, a, b), lw=2.6, color="black", marker="o")
     ax2.set_ylabel("warp intensity")
     ax2.set_ylim(-0.05, 1.05)
-    ax2.set_xlabel("frame f (warp: frame 0 = reference, curve over frames 1..F-1)")
+    ax2.set_xlabel("frame f (frame 0 = the reference, not generated; the curve spans frames 1..F-1)")
     ax.axhline(w_min, color="grey", lw=0.8, ls=":")
     ax.axhline(w_max, color="grey", lw=0.8, ls=":")
     ax.set_ylabel("guidance weight $w_f$")

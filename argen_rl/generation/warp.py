@@ -17,10 +17,10 @@ For each request:
 
 Frame 0 and the curve: frame 0 *is* the aligned reference (intensity 0, as in TI2V, where the
 first frame is the conditioning image). Frames 1..F-1 take the intensity
-``intensity_curve(F - 1, a, b)`` (the guidance curve mapped to [0, 1], peak = 1 = the target
-AUs at full strength). So a=b=1 jumps to the full expression at frame 1 and holds it; b=1, a>1
-ramps up to an apex on the last frame; a=b=2 rises to an apex mid-clip and relaxes towards the
-reference again. Keyframes sit at ``round(linspace(0, F-1, K+1))[1:]`` with K = min(S, F-1).
+``intensity_curve(F, a, b)`` (the one Eq. 12 curve of ``generation.params`` with w_min = 0,
+w_max = 1: peak = 1 = the target AUs at full strength, lowest generated frame = 0). So a=b=1
+jumps to the full expression at frame 1 and holds it; b=1, a>1 ramps up to an apex on the last
+frame; a=b=2 rises to an apex mid-clip and relaxes back to the reference. Keyframes sit at ``round(linspace(0, F-1, K+1))[1:]`` with K = min(S, F-1).
 
 Seeds: ``params.seed`` draws per-AU gain jitter (log-normal, sigma ``au_gain_jitter``) and a
 smooth head motion (roll + shift, zero at frame 0): candidates with different seeds differ,
@@ -210,7 +210,7 @@ class WarpGenerator:
 def frame_intensity(frames: int, a: float, b: float) -> np.ndarray:
     """Per-frame expression intensity in [0, 1]: 0 at frame 0 (the reference), then the ARGen
     Eq. 12 curve over frames 1..F-1 (``intensity_curve``), peaking at exactly 1."""
-    return np.concatenate([[0.0], intensity_curve(frames - 1, a, b)])
+    return intensity_curve(frames, a, b)
 
 
 def check_image(image: np.ndarray) -> None:

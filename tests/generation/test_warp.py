@@ -136,6 +136,6 @@ def test_frame_intensity_starts_at_reference_and_follows_eq12():
 
     e = frame_intensity(16, 2.0, 5.0)
     assert e.shape == (16,) and e[0] == 0.0 and e.max() == pytest.approx(1.0)
-    np.testing.assert_allclose(e[1:], intensity_curve(15, 2.0, 5.0))
+    np.testing.assert_allclose(e, intensity_curve(16, 2.0, 5.0))
     np.testing.assert_allclose(frame_intensity(16, 1.0, 1.0)[1:], 1.0)   # a=b=1: hold the apex
     assert np.all(np.diff(frame_intensity(16, 4.0, 1.0)) >= 0)            # b=1: apex on the last frame
