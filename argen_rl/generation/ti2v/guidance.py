@@ -67,10 +67,13 @@ class SemanticGuidance:
 
     def loss(self, pipe, latents: torch.Tensor, t: torch.Tensor, text_emb: torch.Tensor,
              target_idx: torch.Tensor) -> torch.Tensor:
-        """Per-request CE of the classifier on the decoded x0 prediction of the new frame."""
-        unet = pipe.components.unet
-        eps = unet(latents.to(pipe.dtype), t, encoder_hidden_states=text_emb.to(pipe.dtype)).sample.float()
-        abar = pipe.components.scheduler.alphas_cumprod.to(latents.device)[t].float()
+        """Per-request CE of the classifier on the decoded x0 prediction of the new frame;
+        ``t`` is a scalar or a (B,) per-request timestep tensor."""
+        b = latents.shape[0]
+        unet = pipe.components.unet            # eager: the backward goes through it
+        t_b = t.to(latents.device).reshape(-1).expand(b)
+        eps = unet(latents.to(pipe.dtype), t_b, encoder_hidden_states=text_emb.to(pipe.dtype)).sample.float()
+        abar = pipe.abar(t_b, b).view(-1, 1, 1, 1, 1)
         x0 = (latents - (1 - abar).sqrt() * eps) / abar.sqrt()                  # SynFER Eq. 4
         image = pipe.decode_latents(x0[:, :, -1])                                # (B, 3, H, W) in ~[-1, 1]
         clf = self.classifier if self.classifier is not None else pipe.default_classifier()

@@ -36,7 +36,7 @@ def test_pipeline_with_semantic_guidance(tiny_pipe, grace_hopper, tiny_fer):
     out = tiny_pipe(np.ascontiguousarray(grace_hopper[::4, ::4]), "a frightened woman",
                     guidance_weights=np.full(5, 9.0), num_inference_steps=4, num_frames=5, size=32,
                     semantic_guidance=sg, targets=[Emotion.FEAR])
-    assert len(out.guidance_losses) == 4 * 2                # 4 runs x last 2 of 4 steps
+    assert len(out.guidance_losses) == 1 and len(out.guidance_losses[0]) == 4 * 2   # 4 runs x last 2 of 4 steps
     start = tiny_pipe.encode_prompt(["a frightened woman"])
     assert not torch.allclose(out.text_embeddings, start)
     assert out.frames.shape == (1, 5, 32, 32, 3)

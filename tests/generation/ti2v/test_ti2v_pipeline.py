@@ -36,6 +36,7 @@ def test_conditioning_frames_are_the_noised_reference_at_every_step(tiny_pipe, g
         expected = abar.sqrt() * s.queue.double() + (1 - abar).sqrt() * s.cond_noise.double()  # Eq. 1
         torch.testing.assert_close(s.latents[:, :, :K - 1].double(), expected, rtol=0, atol=1e-5)
     assert sorted(by_run) == list(range(1, F))
+    sched.set_timesteps(S)          # the schedule the sampler used (it never mutates the shared scheduler)
     first = by_run[1][0]
     torch.testing.assert_close(first.queue, z_ref[:, :, None].expand(-1, -1, K - 1, -1, -1),
                                rtol=0, atol=1e-5)              # repeat: K-1 copies of the reference
@@ -125,8 +126,8 @@ def test_latent_queue_without_reencoding_runs(tiny_components, grace_hopper):
     (dict(image=np.zeros((32, 32, 3), np.float32)), "uint8 HxWx3"),
     (dict(image=np.zeros((32, 32), np.uint8)), "uint8 HxWx3"),
     (dict(num_inference_steps=0), "num_inference_steps must be >= 1"),
-    (dict(num_frames=3, guidance_weights=np.full(3, 9.0)), "must be >= the UNet window"),
-    (dict(size=30), "multiple of 8"),
+    (dict(num_frames=1, guidance_weights=np.full(1, 9.0)), "num_frames must be >= 2"),
+    (dict(size=30), "multiple of 4"),
     (dict(guidance_weights=np.full(5, 9.0)), "guidance_weights must have shape"),
     (dict(resample=-1), "resample must be >= 0"),
 ])
