@@ -69,3 +69,42 @@ def test_default_classifier_is_the_face_stage_fer_net(tiny_pipe, grace_hopper):
     with torch.no_grad():
         after = sg.loss(tiny_pipe, x, t, new_emb, target)
     assert after.item() < before.item()
+
+
+def test_guidance_on_another_device_or_dtype_leaves_the_shared_fer_net_alone(tiny_components, grace_hopper):
+    """The FER net is cached once per process and shared by the calibration expert, the image
+    embedder and Serve's policy path. Guided sampling in bf16 (as on a GPU) and a classifier call
+    on the meta device must not move it: afterwards a fresh classifier still reads fp32 CPU frames."""
+    import copy
+
+    from argen_rl.face.fer import ExpressionClassifier, _cached_fer
+    from argen_rl.generation.ti2v import TI2VPipeline
+    from argen_rl.generation.ti2v.components import prepare_components
+
+    shared = _cached_fer(None)
+    pipe = TI2VPipeline(prepare_components(copy.deepcopy(tiny_components), torch.device("cpu"), torch.bfloat16),
+                        window=4)
+    out = pipe(np.ascontiguousarray(grace_hopper[::4, ::4]), "a surprised woman", guidance_weights=np.full(3, 9.0),
+               num_inference_steps=2, num_frames=3, size=32,
+               semantic_guidance=SemanticGuidance(lambda_g=0.05, last_fraction=0.5), targets=["surprise"])
+    assert len(out.guidance_losses[0]) == 2
+    meta_logits = ExpressionClassifier().logits_from_rgb(torch.zeros(2, 3, 32, 32, device="meta"))
+    assert meta_logits.device.type == "meta" and meta_logits.shape == (2, 7)
+    params = list(shared.parameters())
+    assert {p.device.type for p in params} == {"cpu"} and {p.dtype for p in params} == {torch.float32}
+    probs = ExpressionClassifier().predict_proba(np.ascontiguousarray(grace_hopper)[None])
+    assert probs.shape == (1, 7) and abs(float(probs.sum()) - 1) < 1e-4
+
+
+def test_guidance_with_mixed_steps_guides_each_request_over_its_own_last_steps(tiny_pipe, grace_hopper, tiny_fer):
+    sg = SemanticGuidance(classifier=tiny_fer, lambda_g=0.05, last_fraction=0.5)
+    face = np.ascontiguousarray(grace_hopper[::4, ::4])
+    out = tiny_pipe([face, face], ["a frightened woman", "a surprised woman"], guidance_weights=np.full(3, 9.0),
+                    num_inference_steps=[2, 4], resample=[1, 0], num_frames=3, size=32, seeds=[1, 2],
+                    semantic_guidance=sg, targets=[Emotion.FEAR, Emotion.SURPRISE])
+    # 2 runs x ceil(0.5 S) guided steps (once per step, not per resample)
+    assert [len(x) for x in out.guidance_losses] == [2 * 1, 2 * 2]
+    alone = tiny_pipe(face, "a surprised woman", guidance_weights=np.full(3, 9.0), num_inference_steps=4,
+                      num_frames=3, size=32, seeds=2, semantic_guidance=sg, targets=[Emotion.SURPRISE])
+    np.testing.assert_allclose(out.guidance_losses[1], alone.guidance_losses[0], rtol=1e-4)
+    torch.testing.assert_close(out.latents[1:], alone.latents, rtol=0, atol=2e-4)
