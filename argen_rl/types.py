@@ -104,6 +104,8 @@ class Context:
     source_clip: str | None = None
     subject: str | None = None
     writer: str = "template"
+    generator_prompt: str | None = None  # what the generator's text encoder sees (<= 77 CLIP
+    #                                      tokens; argen_rl.asi.writers.fit_prompt); None = prompt
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,8 @@ class ArgenBanditEnv(gym.Env):
         # env copy its own stream so runners do not sample identical contexts and pools.
         offset = 1000 * int(getattr(config, "worker_index", 0)) + int(getattr(config, "vector_index", 0))
         self._rng = np.random.default_rng(self.cfg.seed + offset)
+        # first actor this copy sends a pool to (97: a prime, so runners x vector copies spread)
+        self._start = 97 * int(getattr(config, "worker_index", 0)) + int(getattr(config, "vector_index", 0))
         self._pool = None            # RolloutPool, connected on first step
         self._images: dict[str, np.ndarray] = {}
         self._ctx: Context | None = None
@@ -139,7 +141,7 @@ class ArgenBanditEnv(gym.Env):
         if self._pool is None:
             from envs.rollout import RolloutPool
 
-            self._pool = RolloutPool.connect(self.cfg)
+            self._pool = RolloutPool.connect(self.cfg, start=self._start)
         requests = [self.request(ctx, act, seed) for act in actions]
         keys = [cache_key(ctx.context_id, act, seed, self._pool.key_id) for act in actions]
         return self._pool.evaluate(requests, keys)

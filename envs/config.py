@@ -41,6 +41,11 @@ class RolloutConfig(StrictModel):
     closed-form bandit used ONLY to test the Ray plumbing (never for results)."""
     num_actors: int = 1
     """Generator actors (0 = evaluate in the env's own process; only for tests/benchmarks)."""
+    dispatch: Literal["pool", "spread"] = "pool"
+    """"pool": each candidate pool goes whole to ONE actor (pools round robin over the actors;
+    concurrent env runners keep them all busy), so the ti2v generator samples it as one batch.
+    "spread": each pool is split across the actors (CPU warp actors, where batching gains
+    nothing and one pool's latency matters)."""
     num_cpus: float = 0.0
     """CPUs each generator actor reserves (0 or a fraction on small machines: see RAY_NOTES)."""
     num_gpus: float = 0.0

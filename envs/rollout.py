@@ -3,8 +3,10 @@
 The training driver ``launch``es a few named generator actors (each holds one generator and
 the reward scorers; ``num_gpus`` / ``num_cpus`` from the config) and one shared reward cache
 actor. Every env (in any env runner) ``connect``s to them lazily by name, so env runners never
-load a model. ``evaluate`` sends a pool's cache misses to the actors in parallel (round robin)
-and returns every candidate's reward dict.
+load a model. ``evaluate`` sends a pool's cache misses to the actors and returns every
+candidate's reward dict: by default the whole pool to one actor in one call (round robin over
+pools), which its generator samples as one batch; ``rollout.dispatch: spread`` splits a pool
+across the actors instead.
 
 Fault tolerance: actors are created with ``max_restarts`` and ``max_task_retries``, so when one
 dies Ray restarts it and resubmits its in-flight calls; if a call still fails with an actor
@@ -36,19 +38,20 @@ class GeneratorActor:
 
     def __init__(self, env_config: dict):
         self.scorer = make_scorer(EnvConfig.model_validate(env_config))
-        self.candidates = 0
+        self.candidates = self.calls = 0
 
     def generator_id(self) -> str:
         return self.scorer.generator_id
 
     def score(self, requests: Sequence[GenRequest]) -> list[dict[str, float]]:
-        out = self.scorer.score(requests)
+        out = self.scorer.score(requests)          # one generate call for the whole list
         self.candidates += len(requests)
+        self.calls += 1
         return out
 
     def stats(self) -> dict:
-        """Candidates scored by this incarnation (resets on restart) and its process id."""
-        return {"candidates": self.candidates, "pid": os.getpid()}
+        """Candidates scored and score calls made by this incarnation (reset on restart), its pid."""
+        return {"candidates": self.candidates, "calls": self.calls, "pid": os.getpid()}
 
 
 def actor_names(cfg: EnvConfig) -> tuple[list[str], str]:
@@ -84,7 +87,7 @@ class PoolResult:
 class RolloutPool:
     """Client of the generator actors + cache (or an in-process scorer when num_actors=0)."""
 
-    def __init__(self, cfg: EnvConfig, actors: list, cache, local_scorer=None):
+    def __init__(self, cfg: EnvConfig, actors: list, cache, local_scorer=None, start: int = 0):
         self.cfg = cfg
         self.actors = actors
         self.cache = cache                    # RewardCacheActor handle, RewardCache, or None
@@ -94,7 +97,7 @@ class RolloutPool:
         else:
             self.generator_id = ray.get(actors[0].generator_id.remote())
         self.key_id = cache_id(self.generator_id, cfg)
-        self._next = 0
+        self._next = start % max(1, len(actors))   # env copies start on different actors
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
@@ -115,8 +118,9 @@ class RolloutPool:
         return cls(cfg, actors, cache)
 
     @classmethod
-    def connect(cls, cfg: EnvConfig) -> "RolloutPool":
-        """Env side: look the driver's actors up by name (in-process scorer if num_actors=0)."""
+    def connect(cls, cfg: EnvConfig, start: int = 0) -> "RolloutPool":
+        """Env side: look the driver's actors up by name (in-process scorer if num_actors=0);
+        ``start`` = the actor this client sends its first pool to (the env copy's index)."""
         r = cfg.rollout
         if r.num_actors == 0:
             return cls(cfg, [], RewardCache() if r.cache else None, local_scorer=make_scorer(cfg))
@@ -127,7 +131,7 @@ class RolloutPool:
         except ValueError as err:
             raise RuntimeError(f"generator actors {names} not found in namespace {r.namespace!r}: "
                                "the training driver must call RolloutPool.launch(cfg) first") from err
-        return cls(cfg, actors, cache)
+        return cls(cfg, actors, cache, start=start)
 
     def shutdown(self) -> None:
         """Kill the actors this pool launched (driver side)."""
@@ -189,8 +193,9 @@ class RolloutPool:
             return [], 0
         if self.local_scorer is not None:
             return self.local_scorer.score(requests), 0
-        n = min(len(self.actors), len(requests))
-        # round robin, starting where the last pool stopped, so load spreads across pools
+        # "pool": the whole pool to one actor (one batched generate call); "spread": split it.
+        # Round robin, starting where the last pool stopped, so load spreads across pools.
+        n = 1 if self.cfg.rollout.dispatch == "pool" else min(len(self.actors), len(requests))
         chunks = [list(range(len(requests)))[j::n] for j in range(n)]
         owners = [(self._next + j) % len(self.actors) for j in range(n)]
         self._next = (self._next + n) % len(self.actors)

@@ -26,11 +26,13 @@ class FixedAction(StrictModel):
     """F: frames per generated clip."""
     size: int = 256
     """Output side length (square)."""
+    resample: int = Field(0, ge=0)
+    """R: resampling iterations per denoising step (ti2v); each step costs R+1 UNet calls."""
 
     def params(self, seed: int, steps: int | None = None, a: float | None = None, b: float | None = None) -> GenParams:
         return GenParams(steps=self.steps if steps is None else steps, a=self.a if a is None else a,
                          b=self.b if b is None else b, w_min=self.w_min,
-                         w_max=self.w_max, frames=self.frames, size=self.size, seed=seed)
+                         w_max=self.w_max, resample=self.resample, frames=self.frames, size=self.size, seed=seed)
 
 
 class ServeConfig(StrictModel):

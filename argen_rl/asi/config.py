@@ -50,6 +50,11 @@ class WriterConfig(StrictModel):
     """ARGen §4.2: nucleus sampling 0.9."""
     max_pixels: int = Field(448 * 448, ge=56 * 56)
     """Largest identity image area handed to the VLM (Qwen2-VL image processor resizes to fit)."""
+    generator_tokenizer: str | None = None
+    """CLIP tokenizer folder (e.g. <ModelScope T2V dir>/tokenizer) to count the generator
+    prompt's tokens exactly; null = a conservative estimate (argen_rl.asi.writers)."""
+    generator_tokens: int = Field(75, ge=8, le=75)
+    """Most tokens of the generator prompt (CLIP's 77 positions less BOS and EOS)."""
 
 
 class ASIConfig(StrictModel):

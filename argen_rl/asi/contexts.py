@@ -47,6 +47,7 @@ def context_row(c: Context, folder: Path) -> dict[str, Any]:
         "prompt": c.prompt, "aus": [int(a) for a in c.aus],
         "intensities": {str(int(k)): round(float(v), 4) for k, v in sorted(c.intensities.items())},
         "source_clip": c.source_clip, "subject": c.subject, "writer": c.writer,
+        **({"generator_prompt": c.generator_prompt} if c.generator_prompt is not None else {}),
     }
 
 
@@ -102,6 +103,7 @@ def load_contexts(path: str | Path) -> list[Context]:
                 intensities={int(k): float(v) for k, v in r["intensities"].items()},
                 text_emb=embs[TEXT_EMB_FILE][i], image_emb=embs[IMAGE_EMB_FILE][i],
                 source_clip=r.get("source_clip"), subject=r.get("subject"), writer=r.get("writer", "template"),
+                generator_prompt=r.get("generator_prompt"),
             ))
         except (KeyError, TypeError, ValueError) as err:
             raise ValueError(f"{jsonl}:{i + 1}: bad context row: {err}") from None

@@ -32,7 +32,7 @@ from argen_rl.asi.cues import identity_cues
 from argen_rl.asi.identity import FrameRejection, IdentityChoice, candidate_indices, select_identity_frame
 from argen_rl.asi.kb import load_kb
 from argen_rl.asi.text_embed import embed_texts
-from argen_rl.asi.writers import FixedWriter, make_writer
+from argen_rl.asi.writers import FixedWriter, clip_token_counter, fit_prompt, make_writer
 from argen_rl.config import dump_config
 from argen_rl.io_utils import atomic_write_json, atomic_write_text
 from argen_rl.types import Clip, Context, Emotion
@@ -265,6 +265,7 @@ def build_contexts(identities: list[Identity], scarce: list[Emotion], kb, cfg: A
     writer = make_writer(w.name, landmarks_fn=landmarks_of, qwen_dir=w.qwen_dir, max_new_tokens=w.max_new_tokens,
                          temperature=w.temperature, top_p=w.top_p, max_pixels=w.max_pixels, seed=cfg.seed)
     filt = ComplianceFilter(kb)
+    count_tokens = clip_token_counter(w.generator_tokenizer)
     embedder = make_image_embedder(cfg.clip_dir)
     contexts, meta, reports = [], [], []
     total = len(identities) * len(scarce) * cfg.variants
@@ -276,6 +277,8 @@ def build_contexts(identities: list[Identity], scarce: list[Emotion], kb, cfg: A
         for emo in scarce:
             for v in range(cfg.variants):
                 ctx, m, rep = _make_context(ident, emo, v, cfg, retriever, writer, filt, image_emb, cues)
+                ctx.generator_prompt = fit_prompt(ctx.prompt, count_tokens, w.generator_tokens, last=cues)
+                m["generator_prompt_cut"] = ctx.generator_prompt != ctx.prompt
                 contexts.append(ctx)
                 meta.append(m)
                 reports.append(rep)

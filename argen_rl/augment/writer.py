@@ -202,60 +202,74 @@ class Augmenter:
                 max_attempts = math.ceil(self.cfg.max_attempts_factor * needed[e])
                 k = 0
                 while written[e] < needed[e] and k < max_attempts:
-                    ctx = ctxs[k % len(ctxs)]
-                    cid = self.clip_id(e, k)
-                    rec = self._existing(cid)
-                    if rec is None:   # not done before: generate, judge, write
-                        rec = self.attempt(e, k, ctx, cid, policy, calibrator)
-                        written_now += 1
-                        since_flush += 1
-                    records.append(rec)
-                    stats[e]["attempts"] += 1
-                    if rec["status"] == "rejected":
-                        stats[e]["rejected"] += 1
-                    else:
-                        final = Emotion(rec["label"])
-                        written[final] = written.get(final, 0) + 1
-                        if final is not e:
-                            stats[e]["relabelled_out"] += 1
-                        if final is e:
-                            bar.update(1)
-                    if since_flush >= self.cfg.flush_every:
-                        self._flush(records, stats, needed, written, missing, created, t0, written_now)
-                        since_flush = 0
-                    k += 1
+                    # the next attempts, as many as may still be needed, generated in one call
+                    n = min(self.cfg.generation.clips_per_call, needed[e] - written[e], max_attempts - k)
+                    batch = [(k + j, ctxs[(k + j) % len(ctxs)], self.clip_id(e, k + j)) for j in range(n)]
+                    for rec, fresh in self.attempts(e, batch, policy, calibrator):
+                        if fresh:
+                            written_now += 1
+                            since_flush += 1
+                        records.append(rec)
+                        stats[e]["attempts"] += 1
+                        if rec["status"] == "rejected":
+                            stats[e]["rejected"] += 1
+                        else:
+                            final = Emotion(rec["label"])
+                            written[final] = written.get(final, 0) + 1
+                            if final is not e:
+                                stats[e]["relabelled_out"] += 1
+                            if final is e:
+                                bar.update(1)
+                        if since_flush >= self.cfg.flush_every:
+                            self._flush(records, stats, needed, written, missing, created, t0, written_now)
+                            since_flush = 0
+                        k += 1
         finally:
             bar.close()
         files = self._flush(records, stats, needed, written, missing, created, t0, written_now)
         summary = json.loads(files["summary"].read_text())
         return AugmentSummary(self.out, summary["per_class"], files, written_now, summary["totals"])
 
-    def attempt(self, e: Emotion, k: int, ctx: Context, cid: str, policy, calibrator) -> dict:
-        """Attempt k of class e: generate from ``ctx``, judge, write; returns its record."""
+    def attempts(self, e: Emotion, batch: list[tuple[int, Context, str]], policy, calibrator) -> list[tuple[dict, bool]]:
+        """Attempts (k, context, clip id) of class e: the records of those done before, the rest
+        generated in ONE generator call, then judged and written one by one, in order.
+        Returns (record, generated now) per attempt."""
         from argen_rl.generation.provenance import provenance_record
         from argen_rl.generation.registry import make_generator
         from argen_rl.video_io import read_image
 
         g = self.cfg.generation
-        if self._generator is None:                      # loaded on the first attempt that needs it
+        done = {cid: self._existing(cid) for _, _, cid in batch}
+        todo, reqs, actions = [], [], []
+        for k, ctx, cid in batch:
+            if done[cid] is not None:
+                continue
+            key = str(ctx.identity_image)
+            if key not in self._images:
+                self._images[key] = read_image(ctx.identity_image)
+            steps, a, b, source = self.action(policy, ctx)
+            todo.append((k, ctx, cid))
+            actions.append({"steps": steps, "a": a, "b": b, "source": source})
+            reqs.append(g.request(ctx, self._images[key], steps, a, b, attempt_seed(self.cfg.seed, ctx, k), emotion=e))
+        if reqs and self._generator is None:              # loaded on the first attempt that needs it
             self._generator = make_generator(g.generator, dict(g.generator_config))
-        key = str(ctx.identity_image)
-        if key not in self._images:
-            self._images[key] = read_image(ctx.identity_image)
-        steps, a, b, source = self.action(policy, ctx)
-        req = g.request(ctx, self._images[key], steps, a, b, attempt_seed(self.cfg.seed, ctx, k), emotion=e)
-        video = self._generator.generate([req])[0]
-        verdict = calibrator.judge(video.frames, e) if calibrator else None
-        final = e if verdict is None else verdict.final_label
-        rec = {"clip_id": cid, "attempt": k, "class": e.value, "label": final.value if final else None,
-               "status": "accepted" if final is e else "relabelled" if final else "rejected",
-               "context_id": ctx.context_id, "subject": ctx.subject or "",
-               "source_clip": ctx.source_clip or "",
-               "action": {"steps": steps, "a": a, "b": b, "source": source},
-               "calibration": verdict.to_json() if verdict else None,
-               "provenance": provenance_record(video, req, self._generator.generator_id)}
-        self._write(rec, video.frames)
-        return rec
+        videos = dict(zip([cid for _, _, cid in todo], self._generator.generate(reqs))) if reqs else {}
+        out = []
+        for (k, ctx, cid), act, req in zip(todo, actions, reqs):
+            video = videos[cid]
+            verdict = calibrator.judge(video.frames, e) if calibrator else None
+            final = e if verdict is None else verdict.final_label
+            rec = {"clip_id": cid, "attempt": k, "class": e.value, "label": final.value if final else None,
+                   "status": "accepted" if final is e else "relabelled" if final else "rejected",
+                   "context_id": ctx.context_id, "subject": ctx.subject or "",
+                   "source_clip": ctx.source_clip or "", "description": ctx.prompt, "action": act,
+                   "calibration": verdict.to_json() if verdict else None,
+                   "provenance": provenance_record(video, req, self._generator.generator_id)}
+            self._write(rec, video.frames)
+            done[cid] = rec
+            out.append(cid)
+        fresh = set(out)
+        return [(done[cid], cid in fresh) for _, _, cid in batch]
 
     def _existing(self, cid: str) -> dict | None:
         for d in ("clips", "rejected"):

@@ -32,16 +32,19 @@ def test_pool_is_shared_by_envs_and_cache_hits_across_them(sample_contexts, ray_
         assert second.hits == 4
         assert [r["reward/composite"] for r in second.rewards] == [r["reward/composite"] for r in first.rewards]
         assert pool.cache_stats()["cache/size"] == 4
-        # both actors did work (round robin), and no env loaded a model itself
-        per_actor = [ray_local.get(x.stats.remote())["candidates"] for x in pool.actors]
-        assert per_actor == [2, 2]
+        # the whole pool went to one actor in one call; the next pool goes to the other one
+        per_actor = [ray_local.get(x.stats.remote())["calls"] for x in pool.actors]
+        assert sorted(per_actor) == [0, 1]
+        a.evaluate_pool(ctx, actions, seed=5)
+        stats = [ray_local.get(x.stats.remote()) for x in pool.actors]
+        assert [s["calls"] for s in stats] == [1, 1] and [s["candidates"] for s in stats] == [4, 4]
         assert a._pool.local_scorer is None and b._pool.local_scorer is None
     finally:
         pool.shutdown()
 
 
 def test_killed_actor_mid_evaluation_is_restarted_and_every_candidate_scored(sample_contexts, ray_local):
-    cfg = config(sample_contexts, "t-kill", cache=False, max_restarts=2, max_task_retries=2)
+    cfg = config(sample_contexts, "t-kill", cache=False, max_restarts=2, max_task_retries=2, dispatch="spread")
     pool = RolloutPool.launch(EnvConfig.model_validate(cfg))
     try:
         env = ArgenBanditEnv(cfg)
