@@ -210,9 +210,23 @@ def bench_forward(args) -> None:
     def ours():
         unet(torch.cat([x, x]), t_step, encoder_hidden_states=emb).sample
 
+    p = args.pool
+    xp = x.repeat(2 * p, 1, 1, 1, 1)
+    embp = emb.repeat_interleave(p, dim=0)
+    tp = torch.tensor([500, 700, 900, 300][:p] * 2 if p <= 4 else [500] * 2 * p, device=dev)  # per-sample t (mixed S)
+
+    def pool():
+        unet(xp, tp, encoder_hidden_states=embp).sample
+
+    cases = [("naive: 2 x batch-1 forwards (sequential CFG)", naive), ("ours: 1 x batch-2 forward (batched CFG)", ours)]
+    if p > 1:
+        cases.append((f"ours: pool of {p} = 1 x batch-{2 * p} forward", pool))
     results = {}
-    for name, fn in (("naive: 2 x batch-1 forwards (sequential CFG)", naive), ("ours: 1 x batch-2 forward (batched CFG)", ours)):
-        fn()  # warm-up
+    if not args.warmup:   # one shared batch-1 warm-up instead of one per case (full size on CPU)
+        unet(x, t_step, encoder_hidden_states=emb[:1])
+    for name, fn in cases:
+        if args.warmup:
+            fn()  # warm-up
         sync(dev)
         times = []
         for _ in range(args.repeats):
@@ -222,9 +236,15 @@ def bench_forward(args) -> None:
             times.append(time.perf_counter() - t)
         sec = min(times)
         results[name] = sec
-        print(f"{name:<48s} {sec:8.2f} s per CFG pair  {2 * flops1 / sec / 1e12:9.3g} TFLOP/s")
-    a, b = results.values()
+        pairs = p if fn is pool else 1
+        print(f"{name:<48s} {sec:8.2f} s = {sec / pairs:8.2f} s per CFG pair  "
+              f"{2 * pairs * flops1 / sec / 1e12:9.3g} TFLOP/s", flush=True)
+    a, b = list(results.values())[:2]
     print(f"speed-up batched vs sequential CFG: {a / b:.2f}x")
+    if p > 1:
+        c = list(results.values())[2]
+        print(f"pool of {p} in one batch vs {p} one-candidate calls: {c:.2f} s vs {p * b:.2f} s "
+              f"= {c / b:.2f}x one candidate ({p * b / c:.2f}x faster than one at a time)")
 
 
 def main() -> None:
@@ -234,6 +254,9 @@ def main() -> None:
     ap.add_argument("--forward-only", action="store_true", help="full-size UNet CFG-pair timing only")
     ap.add_argument("--forward-frames", type=int, default=2, help="frames for --forward-only")
     ap.add_argument("--repeats", type=int, default=2, help="timed repeats for --forward-only (min taken)")
+    ap.add_argument("--pool", type=int, default=1, help="--forward-only: also time a pool of this many candidates in one batch")
+    ap.add_argument("--no-warmup", dest="warmup", action="store_false",
+                    help="--forward-only: one shared batch-1 warm-up instead of one per case")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--dtype", default="auto", help="ours: auto = bf16/fp16 on GPU, fp32 on CPU")
     ap.add_argument("--naive-precision", choices=["fp32", "autocast-fp16"], default="fp32")

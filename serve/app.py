@@ -19,6 +19,7 @@ import json
 import secrets
 import zipfile
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 from fastapi import FastAPI, File, Form, Request, UploadFile
@@ -107,11 +108,15 @@ class GeneratorDeployment:
     def __init__(self, cfg: ServeConfig):
         from argen_rl.generation.registry import make_generator
 
-        from argen_rl.asi.writers import TemplateWriter
+        from argen_rl.asi.writers import TemplateWriter, clip_token_counter
         from argen_rl.face.landmarks import FaceMesh
 
         self.cfg = cfg
         self.generator = make_generator(cfg.generator, dict(cfg.generator_config))
+        # the generator prompt's tokens: counted with the generator's own tokenizer when it has one
+        tok_dir = Path(str(cfg.generator_config.get("model_dir", ""))) / "tokenizer"
+        self.count_tokens = clip_token_counter(str(tok_dir) if cfg.generator_config.get("model_dir")
+                                               and tok_dir.is_dir() else None)
         self.targets = EmotionTargets(cfg.target_intensity)
         self.mesh = FaceMesh()
         self.writer = TemplateWriter(landmarks_fn=self.mesh.landmarks)
@@ -137,7 +142,7 @@ class GeneratorDeployment:
     # -- the numbered steps of one batch ---------------------------------------------------
     def _generate_batch(self, jobs: list[AugmentJob]) -> list[JobResult]:
         # 1. one GenRequest per clip (policy action or the fixed one; seeds seed, seed+1, ...)
-        per_job = [self._requests(j) for j in jobs]
+        per_job, descriptions = zip(*[self._requests(j) for j in jobs]) if jobs else ((), ())
         flat = [r for reqs in per_job for r in reqs]
         # 2. generate the whole batch in one call; if it fails, retry job by job so one bad
         #    reference does not fail the others
@@ -155,18 +160,26 @@ class GeneratorDeployment:
                 except Exception as err:  # noqa: BLE001 - reported to that client only
                     chunks.append(err)
         # 3. encode mp4s with their provenance
-        return [self._result(job, reqs, vids, len(flat)) for job, reqs, vids in zip(jobs, per_job, chunks)]
+        return [self._result(job, reqs, vids, len(flat), desc)
+                for job, reqs, vids, desc in zip(jobs, per_job, chunks, descriptions)]
 
-    def _requests(self, job: AugmentJob) -> list[GenRequest]:
+    def _requests(self, job: AugmentJob) -> tuple[list[GenRequest], str]:
+        """One request per clip of ``job``, and the full description its generator prompt came from."""
+        from argen_rl.asi.cues import identity_cues
+        from argen_rl.asi.writers import fit_prompt
+
         target_aus, described = self.targets.targets[job.emotion]
-        prompt = self.writer.write(job.image, job.emotion, described)
+        landmarks = self.mesh.landmarks(job.image)
+        prompt = self.writer.write(job.image, job.emotion, described)      # the description
+        # what the generator's text encoder sees: <= 77 CLIP tokens, the AU phrase first (ASI's rule)
+        gen_prompt = fit_prompt(prompt, self.count_tokens, last=identity_cues(job.image, landmarks).text())
         steps = a = b = None
         if self.policy is not None:
             steps, a, b = self.policy.act(self._observation(job, prompt))
-        return [GenRequest(image=job.image, prompt=prompt, emotion=job.emotion, target_aus=dict(target_aus),
+        return [GenRequest(image=job.image, prompt=gen_prompt, emotion=job.emotion, target_aus=dict(target_aus),
                            params=self.cfg.fixed_action.params(job.seed + i, steps, a, b),
                            context_id=f"serve-{job.emotion.value}-{job.seed}")
-                for i in range(job.count)]
+                for i in range(job.count)], prompt
 
     def _observation(self, job: AugmentJob, prompt: str) -> np.ndarray:
         """The policy's state s (ARGen Eq. 13) as the bandit env builds it: concat(text_emb, image_emb),
@@ -177,7 +190,7 @@ class GeneratorDeployment:
         image_emb = self.embedder.embed(job.image, self.mesh.landmarks(job.image))
         return state_vector(embed_texts([prompt])[0], image_emb)
 
-    def _result(self, job: AugmentJob, reqs: list[GenRequest], videos, batch_clips: int) -> JobResult:
+    def _result(self, job: AugmentJob, reqs: list[GenRequest], videos, batch_clips: int, description: str) -> JobResult:
         from argen_rl.generation.warp import NoFaceError
         from argen_rl.video_io import encode_mp4
 
@@ -190,6 +203,7 @@ class GeneratorDeployment:
             prov = {
                 "clip": name + ".mp4", "generator": self.cfg.generator, "generator_id": self.generator.generator_id,
                 "policy_checkpoint": self.cfg.policy_checkpoint, "emotion": job.emotion.value, "prompt": req.prompt,
+                "description": description,
                 "target_aus": {str(k): float(x) for k, x in req.target_aus.items()}, "params": asdict(req.params),
                 "frames": int(v.frames.shape[0]), "size": list(v.frames.shape[1:3]), "fps": v.fps,
                 "batch_clips": batch_clips,  # clips generated in the same generator call (batching)

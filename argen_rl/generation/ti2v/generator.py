@@ -37,6 +37,10 @@ class TI2VConfig(StrictModel):
     ``max_batch_cap``); on CPU, ``max_batch_cap``."""
     max_batch_cap: int = 16
     """Upper bound of ``max_batch: auto``."""
+    pad_finished: bool = False
+    """Keep requests that need fewer UNet calls (smaller S or R) in the batch as masked padding
+    until the longest is done (one batch shape per run, for CUDA graphs). False = they leave
+    the UNet batch when done, so a mixed pool costs the sum of its requests' work."""
     compile: bool = False
     """Wrap the UNet's sampling forward in torch.compile (first batch of each shape compiles)."""
     cuda_graphs: bool = False
@@ -65,7 +69,8 @@ class TI2VGenerator:
         cfg = self.config
         self.pipeline = TI2VPipeline(load_components(cfg.model_dir, cfg.device, cfg.dtype),
                                      window=cfg.window, reencode_new_frame=cfg.reencode_new_frame,
-                                     compile=cfg.compile, cuda_graphs=cfg.cuda_graphs)
+                                     compile=cfg.compile, cuda_graphs=cfg.cuda_graphs,
+                                     pad_finished=cfg.pad_finished)
         self.semantic_guidance = (SemanticGuidance(lambda_g=cfg.lambda_g, last_fraction=cfg.guidance_last_fraction)
                                   if cfg.semantic_guidance else None)
         if self.semantic_guidance is not None and self.pipeline.dtype == torch.float16:

@@ -33,9 +33,11 @@ Batching (one batch = any requests with the same F and size): requests may diffe
 Each request has its own DDIM schedule, and the batch advances in *ticks*: at tick k every
 request makes its own k-th UNet call (its step k // (R+1), resample k % (R+1)), so the UNet gets
 a (2B,) timestep vector and every update (replacement, DDIM, re-noise) is elementwise with
-per-request alphas. A request with fewer calls is padded: it stays in the batch (fixed shapes,
-CUDA-graph friendly) with its update masked out until the longest request is done, so a run
-costs max_i S_i (R_i+1) batched forwards.
+per-request alphas. A run takes max_i S_i (R_i+1) batched forwards. A request with fewer calls
+is done early: by default it leaves the UNet batch (the call runs on the active rows only, so
+the compute is the sum of the requests' own work, not B x the longest); with
+``pad_finished=True`` it stays in as padding with its update masked out (one batch shape for
+the whole run, for CUDA graphs).
 
 Nothing inside the tick loop waits for the host: the per-tick schedule (timesteps, alphas,
 masks, noise indices) is built once per batch and uploaded once; each run's noise is drawn on
@@ -44,7 +46,7 @@ guidance losses stay on the device until the end.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
@@ -123,6 +125,18 @@ class TickPlan:
     guide: torch.Tensor        # bool: semantic-guidance update before this call
     n_renoise: list[int]       # per request: S_i * R_i re-noise draws per run
     host: dict[str, np.ndarray]
+    _rows: dict[tuple[int, ...], torch.Tensor] = field(default_factory=dict)
+
+    def rows(self, name: str, k: int) -> tuple[np.ndarray, torch.Tensor | None]:
+        """Rows (requests) where table ``name`` is true at tick k: host array, and the device
+        index tensor (None when it is every row). Each row pattern is uploaded once."""
+        host = np.flatnonzero(self.host[name][k])
+        if len(host) == self.host[name].shape[1]:
+            return host, None
+        key = tuple(host.tolist())
+        if key not in self._rows:
+            self._rows[key] = torch.as_tensor(host, dtype=torch.long).to(self.t.device)
+        return host, self._rows[key]
 
     @classmethod
     def build(cls, scheduler, steps: Sequence[int], resamples: Sequence[int],
@@ -188,7 +202,7 @@ class TI2VPipeline:
     is recorded once per batch shape). Semantic guidance's backward uses the eager UNet."""
 
     def __init__(self, components: TI2VComponents, window: int = 16, reencode_new_frame: bool = True,
-                 compile: bool = False, cuda_graphs: bool = False):
+                 compile: bool = False, cuda_graphs: bool = False, pad_finished: bool = False):
         if window < 2:
             raise ValueError(f"window K must be >= 2 (K-1 conditioning frames + 1 new), got {window}")
         if cuda_graphs and not compile:
@@ -197,6 +211,7 @@ class TI2VPipeline:
         self.window = window
         self.reencode_new_frame = reencode_new_frame
         self.cuda_graphs = cuda_graphs
+        self.pad_finished = pad_finished
         self._classifier = None
         self._abar: torch.Tensor | None = None
         self.unet_forward = components.unet
@@ -386,14 +401,23 @@ class TI2VPipeline:
             # replacement (ARGen Eq. 5): conditioning frames = the queue noised to each request's t
             a5 = _col(a_t, 5)
             x = torch.cat([a5.sqrt() * queue + (1 - a5).sqrt() * cond_noise, x_new], dim=2)
-            if plan.host["guide"][k].any():                                   # SynFER Eq. 4-6
-                new_cond, loss = sg.update(self, x, t, cond, target_idx)
-                cond = torch.where(_col(plan.guide[k], 3), new_cond, cond)
-                losses.append((plan.guide[k], loss))
+            g_host, g_rows = plan.rows("guide", k)
+            if len(g_host):                                                  # SynFER Eq. 4-6
+                sel = (lambda v: v) if g_rows is None else (lambda v: v.index_select(0, g_rows))
+                new_cond, loss = sg.update(self, sel(x), sel(t), sel(cond), sel(target_idx))
+                cond = new_cond if g_rows is None else cond.index_copy(0, g_rows, new_cond)
+                losses.append((g_host, loss))
             if callback is not None:
                 hk = {n: plan.host[n][k].tolist() for n in ("step", "r", "t", "active")}
                 callback(StepState(run, k, hk["step"], hk["r"], hk["t"], hk["active"], x, queue, cond_noise))
-            eps = self.predict_noise(x, t, cond, uncond, w)[:, :, -1:]    # ARGen Eq. 4, w = w_f
+            _, rows_k = (None, None) if self.pad_finished else plan.rows("active", k)
+            if rows_k is None:                                                # ARGen Eq. 4, w = w_f
+                eps = self.predict_noise(x, t, cond, uncond, w)[:, :, -1:]
+            else:  # only the requests still running go through the UNet
+                sub = self.predict_noise(x.index_select(0, rows_k), t.index_select(0, rows_k),
+                                         cond.index_select(0, rows_k), uncond.index_select(0, rows_k),
+                                         w.index_select(0, rows_k))[:, :, -1:]
+                eps = torch.zeros_like(x_new).index_copy(0, rows_k, sub)
             x_prev = ddim_step(x_new, eps, a_t, a_prev)                   # DDIM step t -> t_prev
             if plan.host["renoise"][k].any():  # RePaint: re-noise t_prev -> t with a fresh noise
                 ratio = _col(a_t / a_prev, 5)
@@ -491,10 +515,9 @@ class TI2VPipeline:
         latents = torch.stack([ref_latent] + new_latents, dim=2)
         per_request_losses: list[list[float]] = [[] for _ in range(b)]
         if losses:
-            masks = torch.stack([m for m, _ in losses]).cpu().numpy()
-            values = torch.stack([v for _, v in losses]).float().cpu().numpy()
-            for i in range(b):
-                per_request_losses[i] = values[masks[:, i], i].tolist()
+            values = torch.cat([v for _, v in losses]).float().cpu().numpy()
+            for i, v in zip(np.concatenate([r for r, _ in losses]), values):
+                per_request_losses[int(i)].append(float(v))
         return TI2VOutput(frames=self.to_uint8(video), latents=latents.cpu(), text_embeddings=cond_end.cpu(),
                           guidance_losses=per_request_losses, unet_calls=(num_frames - 1) * plan.ticks,
                           prompt_tokens=n_tokens)

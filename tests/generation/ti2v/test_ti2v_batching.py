@@ -16,7 +16,8 @@ def _face(img: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(img[::4, ::4])
 
 
-def test_mixed_steps_and_resamples_batched_equal_one_at_a_time(tiny_pipe, grace_hopper, astronaut):
+@pytest.mark.parametrize("pad_finished", [False, True])
+def test_mixed_steps_and_resamples_batched_equal_one_at_a_time(tiny_pipe, grace_hopper, astronaut, pad_finished):
     """A candidate pool of 4 (S, R, curve, seed all different) in ONE batch == each alone (fp32, CPU)."""
     faces = [_face(grace_hopper), _face(astronaut), _face(grace_hopper), _face(astronaut)]
     prompts = ["a surprised woman", "a frightened man", "a disgusted woman", "a happy man"]
@@ -24,13 +25,20 @@ def test_mixed_steps_and_resamples_batched_equal_one_at_a_time(tiny_pipe, grace_
     weights = np.stack([guidance_weights(F, a, b, 7.5, 10.5) for a, b in [(2, 2), (4, 1), (1, 4), (1, 1)]])
     calls = []
     hook = tiny_pipe.components.unet.register_forward_hook(lambda m, i, o: calls.append(i[0].shape[0]))
+    tiny_pipe.pad_finished = pad_finished
     try:
         batched = tiny_pipe(faces, prompts, guidance_weights=weights, num_inference_steps=steps, resample=resamples,
                             num_frames=F, size=SIZE, seeds=seeds)
     finally:
         hook.remove()
+        tiny_pipe.pad_finished = False
     ticks = max(s * (r + 1) for s, r in zip(steps, resamples))           # 9 = S 3 x (R 2 + 1)
-    assert batched.unet_calls == len(calls) == (F - 1) * ticks and set(calls) == {8}
+    assert batched.unet_calls == len(calls) == (F - 1) * ticks
+    if pad_finished:    # one batch shape: every request (x CFG) in every call
+        assert set(calls) == {8}
+    else:               # finished requests leave the batch: the compute is the requests' own work
+        assert sum(calls) == 2 * (F - 1) * sum(s * (r + 1) for s, r in zip(steps, resamples))
+        assert calls[:2] == [8, 6] and min(calls) == 2      # S=1 leaves after 1 call; S=3,R=2 runs alone at the end
     for i in range(4):
         alone = tiny_pipe(faces[i], prompts[i], guidance_weights=weights[i], num_inference_steps=steps[i],
                           resample=resamples[i], num_frames=F, size=SIZE, seeds=seeds[i])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from argen_rl.asi.kb import load_kb, strip_au_tags
 from argen_rl.asi.writers import TemplateWriter, clip_token_counter, estimate_clip_tokens, fit_prompt
 from argen_rl.generation.ti2v.pipeline import PromptTruncatedWarning
 
-from .conftest import TOKENIZER_DIR
+TOKENIZER_DIR = Path(__file__).parent / "fixtures" / "tiny_clip_tokenizer"
 
 
 @pytest.fixture(scope="module")
