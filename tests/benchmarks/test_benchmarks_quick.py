@@ -33,3 +33,18 @@ def test_benchmark_quick_runs_and_reports(script, expected):
     assert out.returncode == 0, text[-3000:]
     for marker in expected:
         assert marker in out.stdout, f"{script}: no {marker!r} in its output\n{out.stdout[-2000:]}"
+
+
+@pytest.mark.slow
+def test_ti2v_gpu_check_dry_run_on_cpu_never_imports_ray():
+    """`ti2v_bench.py --gpu-check` is the one command for a GPU machine that has no Ray: its whole
+    code path runs here on tiny components with `import ray` made to fail."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO)}
+    code = ("import runpy, sys; sys.modules['ray'] = None; "
+            "sys.argv = ['ti2v_bench.py', '--gpu-check', '--device', 'cpu', '--tiny', '--threads', '1']; "
+            "runpy.run_path('benchmarks/ti2v_bench.py', run_name='__main__')")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
+    for marker in ("ray imported: False", "[demo]", "s/video", "speed-up ours:", "[train] pool of 4",
+                   "pool speed-up:", "[sweep]", "B=  2:", "peak mem", "total wall"):
+        assert marker in out.stdout, f"no {marker!r} in\n{out.stdout[-2000:]}"

@@ -46,8 +46,8 @@ def test_augmentation_run_with_ti2v(ti2v_generation, tmp_path):
     root = build_sample_dataset(tmp_path / "sample", "dfew")
     contexts = build_sample_contexts(tmp_path / "contexts", root)
     cfg = AugmentConfig.model_validate({
-        "dataset": str(root), "out": str(tmp_path / "out"), "contexts": str(contexts), "target_count": 3,
-        "classes": ["fear"], "generation": {**ti2v_generation, "clips_per_call": 4},
+        "dataset": str(root), "out": str(tmp_path / "out"), "contexts": str(contexts), "target_count": 5,
+        "classes": ["disgust"], "generation": {**ti2v_generation, "clips_per_call": 4},
         "fixed_action": {"steps": 2, "a": 2.0, "b": 2.0}, "calibration": {"enabled": False}, "seed": 0})
     summary = augment(cfg, progress=False)
     records = load_manifest(tmp_path / "out")
@@ -56,7 +56,7 @@ def test_augmentation_run_with_ti2v(ti2v_generation, tmp_path):
     assert prov["frames"] == 3 and prov["size"] == [64, 64] and prov["params"]["resample"] == 1
     assert prov["generator_meta"]["batch_size"] == len(records)            # all clips in one generate call
     assert records[0]["description"] and not prov["generator_meta"]["prompt_truncated"]
-    assert summary.per_class["fear"]["written"] == len(records)
+    assert len(records) == 3 and summary.per_class["disgust"]["written"] == 3    # disgust: 2 originals -> 5
 
 
 @pytest.fixture()
