@@ -105,11 +105,14 @@ class Root:
     """The folder resolved (symlinks followed): what containment is checked against."""
     follow_symlinks: bool = False
     """Allow symlinks whose target lies outside the root (off by default)."""
+    linked: tuple[Path, ...] = ()
+    """Other resolved folders a symlink may lead into: the original dataset an augmented root
+    was mirrored from (recorded by the augment writer)."""
 
     @classmethod
-    def of(cls, path: str | Path, follow_symlinks: bool = False) -> "Root":
+    def of(cls, path: str | Path, follow_symlinks: bool = False, linked: tuple[Path, ...] = ()) -> "Root":
         path = Path(path)
-        return cls(path, path.resolve(), follow_symlinks)
+        return cls(path, path.resolve(), follow_symlinks, tuple(Path(p).resolve() for p in linked))
 
     def escape(self, path: Path) -> str | None:
         """Why ``path`` (under the root) may not be used, or None: its resolved target leaves the root."""
@@ -117,7 +120,7 @@ class Root:
             target = Path(os.path.realpath(path))
         except (OSError, RuntimeError, ValueError) as err:   # symlink loop, NUL
             return f"cannot be resolved ({type(err).__name__})"
-        if target.is_relative_to(self.real) or self.follow_symlinks:
+        if self.follow_symlinks or target.is_relative_to(self.real) or any(target.is_relative_to(p) for p in self.linked):
             return None
         return (f"symlink leaves the dataset root (-> {shorten(str(target), 80)}); "
                 "pass --follow-symlinks (follow_symlinks: true) to allow it")

@@ -43,6 +43,9 @@ class AugmentConfig(StrictModel):
     """The NEW root of the augmented dataset (must not exist, or be this run's own output)."""
     originals: Literal["symlink", "copy"] = "symlink"
     """How the original clips appear in the new root: symlinks (cheap) or full copies."""
+    follow_symlinks: bool = False
+    """Accept clip folders / files of the original that are symlinks to places outside its root
+    (default: they are skipped with a reason and never linked into the new root)."""
     contexts: str
     """contexts.jsonl (or its folder) from the ASI stage: identity image, target emotion, prompt,
     AUs and embeddings per context; clips of class e are made from the contexts of emotion e."""

@@ -54,9 +54,9 @@ def read_facs(path: Path) -> dict[int, float]:
 
 
 def read_ckplus(root: Path, frames_dir: str | None = None, include_contempt: bool = True,
-                follow_symlinks: bool = False) -> DatasetIndex:
+                trust: Root | None = None) -> DatasetIndex:
     root = Path(root)
-    trusted = Root.of(root, follow_symlinks)
+    trusted = trust or Root.of(root)
     index = DatasetIndex("ckplus", root, [])
     images = Path(frames_dir) if frames_dir and Path(frames_dir).is_absolute() else root / (frames_dir or FRAME_DIRS[0])
     if not images.is_dir():

@@ -103,9 +103,9 @@ def _read_split_csv(path: Path) -> tuple[dict[str, set[int]], list[tuple[str, st
     return labels, skips
 
 
-def read_dfew(root: Path, frames_dir: str | None = None, follow_symlinks: bool = False) -> DatasetIndex:
+def read_dfew(root: Path, frames_dir: str | None = None, trust: Root | None = None) -> DatasetIndex:
     root = Path(root)
-    trusted = Root.of(root, follow_symlinks)
+    trusted = trust or Root.of(root)
     index = DatasetIndex("dfew", root, [])
     files = _csv_files(root)
     if not files:

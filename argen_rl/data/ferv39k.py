@@ -33,9 +33,9 @@ def parse_label(raw: str) -> Emotion:
     return Emotion.parse(raw)
 
 
-def read_ferv39k(root: Path, frames_dir: str | None = None, follow_symlinks: bool = False) -> DatasetIndex:
+def read_ferv39k(root: Path, frames_dir: str | None = None, trust: Root | None = None) -> DatasetIndex:
     root = Path(root)
-    trusted = Root.of(root, follow_symlinks)
+    trusted = trust or Root.of(root)
     index = DatasetIndex("ferv39k", root, [])
     setup = root / "4_setups" / "All_scenes"
     files = [(s, setup / f"{s}_All.csv") for s in ("train", "test") if (setup / f"{s}_All.csv").is_file()]

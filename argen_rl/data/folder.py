@@ -18,9 +18,9 @@ from argen_rl.video_io import VIDEO_EXTS, FrameReadError, list_frames
 _IGNORED_SUFFIXES = (".txt", ".csv", ".json", ".md", ".yaml", ".yml")
 
 
-def read_folder(root: Path, frames_dir: str | None = None, follow_symlinks: bool = False) -> DatasetIndex:
+def read_folder(root: Path, frames_dir: str | None = None, trust: Root | None = None) -> DatasetIndex:
     root = Path(root)
-    trusted = Root.of(root, follow_symlinks)
+    trusted = trust or Root.of(root)
     base = (Path(frames_dir) if Path(frames_dir).is_absolute() else root / frames_dir) if frames_dir else root
     if not base.is_dir():
         raise FileNotFoundError(f"dataset folder not found: {base}")

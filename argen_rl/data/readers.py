@@ -25,7 +25,7 @@ from argen_rl.data.ferv39k import read_ferv39k
 from argen_rl.data.folder import read_folder
 from argen_rl.data.frames import verify_clip
 from argen_rl.data.index import DatasetIndex
-from argen_rl.data.trust import file_error
+from argen_rl.data.trust import dataset_trust, file_error
 from argen_rl.paths import Root, UnsafePathError, check_name
 from argen_rl.types import Emotion
 
@@ -74,12 +74,12 @@ def read_dataset(root: Path, kind: str = "auto", frames_dir: str | None = None, 
         kind = detect_kind(root)
     elif not root.is_dir():
         raise _not_a_dir(root)
+    trust = dataset_trust(root, follow_symlinks)
     if kind == "ckplus":
-        index = read_ckplus(root, frames_dir, include_contempt=include_contempt, follow_symlinks=follow_symlinks)
+        index = read_ckplus(root, frames_dir, include_contempt=include_contempt, trust=trust)
     else:
-        index = {"dfew": read_dfew, "ferv39k": read_ferv39k, "folder": read_folder}[kind](
-            root, frames_dir, follow_symlinks=follow_symlinks)
-    _fill_subjects(index)
+        index = {"dfew": read_dfew, "ferv39k": read_ferv39k, "folder": read_folder}[kind](root, frames_dir, trust=trust)
+    _fill_subjects(index, trust)
     if verify:
         kept = []
         for clip in tqdm(index.clips, desc=f"verify {index.name}", unit="clip", disable=not progress):
@@ -101,7 +101,7 @@ def _not_a_dir(root: Path) -> FileNotFoundError | NotADirectoryError:
 MAX_BAD_SUBJECT_NOTES = 5
 
 
-def _fill_subjects(index: DatasetIndex) -> None:
+def _fill_subjects(index: DatasetIndex, trust: Root) -> None:
     """Clips without a subject get theirs from ``<root>/clips.csv`` (streamed; only the index's
     clips are kept, so a huge sidecar costs no memory). A subject that is not a safe name
     (``argen_rl.paths.check_name``) is dropped with a note: subjects become file names later."""
@@ -109,7 +109,7 @@ def _fill_subjects(index: DatasetIndex) -> None:
     wanted = {c.clip_id for c in index.clips if not c.subject}
     if not wanted or not sidecar.is_file():
         return
-    why = Root.of(index.root).escape(sidecar)
+    why = trust.escape(sidecar)
     if why:
         index.notes.append(f"clips.csv not read: {why}")
         return

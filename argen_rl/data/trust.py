@@ -6,9 +6,29 @@
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from argen_rl.paths import Root, check_relpath
+
+
+def dataset_trust(root: Path, follow_symlinks: bool = False) -> Root:
+    """The trust of a dataset root: the root itself, plus, for an augmented root written by
+    ``argen augment``, the original dataset its symlinks lead to (``_argen_augment/run.json``'s
+    ``source``, accepted only if it is a folder holding a dataset layout)."""
+    from argen_rl.data.readers import detect_kind
+
+    linked: tuple[Path, ...] = ()
+    run = Path(root) / "_argen_augment" / "run.json"
+    if run.is_file() and Root.of(root).escape(run) is None:
+        try:
+            source = Path(json.loads(read_text_head(run, 1_000_000)).get("source", ""))
+            if source.is_absolute() and source.is_dir() and source.resolve() != Path(root).resolve():
+                detect_kind(source)
+                linked = (source,)
+        except (ValueError, OSError, AttributeError):
+            linked = ()
+    return Root.of(root, follow_symlinks, linked)
 
 
 def frames_trust(trusted: Root, frames_root: Path, frames_dir: str | None) -> Root:
@@ -17,7 +37,7 @@ def frames_trust(trusted: Root, frames_root: Path, frames_dir: str | None) -> Ro
     relative path; a frame folder that is itself a symlink out of the dataset root is refused as
     a whole (``UnsafePathError``), since every clip under it would be."""
     if frames_dir is not None and Path(frames_dir).is_absolute():
-        return Root.of(frames_root, trusted.follow_symlinks)
+        return Root.of(frames_root, trusted.follow_symlinks, trusted.linked)
     if frames_dir is not None:
         check_relpath(frames_dir, "frames_dir")
     if frames_root.exists():
