@@ -75,6 +75,18 @@ class AugmentConfig(StrictModel):
     flush_every: int = 10
     """Rebuild the split-CSV copies and the manifest every N written clips (and at the end)."""
 
+    def check_files(self, source: str) -> None:
+        """Every configured input exists (ConfigError naming key and file otherwise), before
+        anything is read or written. ``dataset: sample`` and a ``contexts`` that
+        ``build_sample_contexts`` will build are allowed to be missing."""
+        from argen_rl.config import model_paths, require_paths
+
+        checks = [("dataset", None if self.dataset == "sample" else self.dataset, "dir"),
+                  ("contexts", None if self.build_sample_contexts else self.contexts, "any"),
+                  ("policy_checkpoint", self.policy_checkpoint, "any"),
+                  ("calibration.recognizer_checkpoint", self.calibration.recognizer_checkpoint, "any")]
+        require_paths(source, checks + model_paths("generation.generator_config", self.generation.generator_config))
+
     @field_validator("classes")
     @classmethod
     def _classes(cls, v):

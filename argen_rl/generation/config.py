@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from argen_rl.config import StrictModel
+from argen_rl.paths import shorten
 from argen_rl.types import Context, Emotion, GenParams, GenRequest
 
 
@@ -27,6 +28,15 @@ class GenerationConfig(StrictModel):
     """Lower guidance weight of the Eq. 12 curve."""
     w_max: float = 10.5
     """Upper guidance weight of the Eq. 12 curve."""
+
+    @field_validator("generator")
+    @classmethod
+    def _known_generator(cls, name: str) -> str:
+        from argen_rl.generation.registry import GENERATORS
+
+        if name not in GENERATORS:
+            raise ValueError(f"unknown generator {shorten(name)}; registered: {', '.join(sorted(GENERATORS))}")
+        return name
 
     def params(self, steps: int, a: float, b: float, seed: int) -> GenParams:
         return GenParams(steps=steps, a=a, b=b, w_min=self.w_min, w_max=self.w_max,
