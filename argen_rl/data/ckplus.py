@@ -53,6 +53,27 @@ def read_facs(path: Path) -> dict[int, float]:
     return aus
 
 
+def _sequence_dirs(images: Path, frames: Root) -> list[tuple[Path, str | None]]:
+    """``<images>/<subject>/<sequence>/`` folders with the reason each may not be read (or None).
+    A subject folder that leads outside the root is reported once and never listed."""
+    out: list[tuple[Path, str | None]] = []
+    for subj in sorted(p for p in images.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        try:
+            check_name(subj.name, "subject folder")
+            frames.check(subj, "subject folder")
+        except UnsafePathError as err:
+            out.append((subj, str(err)))
+            continue
+        for seq in sorted(p for p in subj.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            try:
+                check_name(seq.name, "sequence folder")
+                frames.check(seq, "sequence folder")
+                out.append((seq, None))
+            except UnsafePathError as err:
+                out.append((seq, str(err)))
+    return out
+
+
 def read_ckplus(root: Path, frames_dir: str | None = None, include_contempt: bool = True,
                 trust: Root | None = None) -> DatasetIndex:
     root = Path(root)
@@ -62,15 +83,11 @@ def read_ckplus(root: Path, frames_dir: str | None = None, include_contempt: boo
     if not images.is_dir():
         raise FileNotFoundError(f"CK+ image folder not found: {images}")
     frames = frames_trust(trusted, images, frames_dir)
-    for seq_dir in sorted(p for p in images.glob("*/*") if p.is_dir()):
+    for seq_dir, why in _sequence_dirs(images, frames):
         subject, seq = seq_dir.parent.name, seq_dir.name
         clip_id = f"{subject}_{seq}"
-        try:
-            check_name(subject, "subject folder")
-            check_name(seq, "sequence folder")
-            frames.check(seq_dir, "sequence folder")
-        except UnsafePathError as err:
-            index.skip(shown_id(clip_id), seq_dir, str(err))
+        if why:
+            index.skip(shown_id(seq_dir.name if seq_dir.parent == images else clip_id), seq_dir, why)
             continue
         emo_files = [f for f in sorted((root / "Emotion" / subject / seq).glob("*_emotion.txt"))]
         if not emo_files:

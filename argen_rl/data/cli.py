@@ -53,12 +53,12 @@ def summary(
     if index.skipped:
         by_reason = Counter(_reason_kind(s.reason) for s in index.skipped)
         typer.echo("skipped, by reason: " + "; ".join(f"{n} x {r}" for r, n in by_reason.most_common()))
-        for s in index.skipped[:20]:
-            typer.echo(f"  {s.clip_id}: {s.reason}  [{s.path}]")
+        for s in index.skipped[:20]:   # names from the dataset may hold control characters
+            typer.echo(_printable(f"  {s.clip_id}: {s.reason}  [{s.path}]"))
         if len(index.skipped) > 20:
             typer.echo(f"  ... {len(index.skipped) - 20} more in skipped.csv")
     for note in index.notes[:10]:
-        typer.echo(f"note: {note}")
+        typer.echo(_printable(f"note: {note}"))
     out = out or Path("runs") / "data_summary" / index.name
     write_counts_csv(out / "class_counts.csv", counts, scarce)
     write_skipped_csv(out / "skipped.csv", index)
@@ -68,6 +68,11 @@ def summary(
     if not index.clips:
         typer.secho("error: no clip could be indexed (see the skip reasons above; --frames-dir?)", fg="red", err=True)
         raise typer.Exit(1)
+
+
+def _printable(text: str) -> str:
+    """One terminal line: control characters (escape sequences, newlines) shown as \\x.., not sent."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def _reason_kind(reason: str) -> str:
