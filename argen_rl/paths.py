@@ -25,7 +25,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 MAX_COMPONENT_BYTES = 255      # the usual file-name limit (ext4, xfs, apfs)
 MAX_SHOWN = 40                 # characters of user input an error message may repeat
@@ -80,8 +80,8 @@ def check_name(name: str, what: str = "name") -> str:
     return name
 
 
-def check_relpath(rel: str, what: str = "path") -> PurePosixPath:
-    """A relative path from a file (``/``-separated), else ``UnsafePathError``."""
+def check_relpath(rel: str, what: str = "path") -> tuple[str, ...]:
+    """The components of a relative path from a file (``/``-separated), else ``UnsafePathError``."""
     _check_chars(rel, what)
     if "\\" in rel:
         raise UnsafePathError(f"{what} {shorten(rel)} contains a backslash")
@@ -92,7 +92,7 @@ def check_relpath(rel: str, what: str = "path") -> PurePosixPath:
         raise UnsafePathError(f"{what} {shorten(rel)} names no file")
     for p in parts:
         _check_component(p, what, rel)
-    return PurePosixPath(*parts)
+    return tuple(parts)
 
 
 @dataclass(frozen=True)
@@ -132,10 +132,9 @@ class Root:
             raise UnsafePathError(f"{what} {shorten(str(path), 80)}: {why}")
         return path
 
-    def child(self, rel: str | PurePosixPath, what: str = "path") -> Path:
+    def child(self, rel: str, what: str = "path") -> Path:
         """``root / rel`` after ``check_relpath`` and the containment check."""
-        rel_path = check_relpath(str(rel), what) if not isinstance(rel, PurePosixPath) else rel
-        return self.check(self.path.joinpath(*rel_path.parts), what)
+        return self.check(self.path.joinpath(*check_relpath(str(rel), what)), what)
 
     def name(self, folder: Path, name: str, what: str = "name") -> Path:
         """``folder / name`` (``folder`` under the root) after ``check_name`` and the containment check."""

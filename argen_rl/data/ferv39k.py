@@ -25,6 +25,8 @@ NAMES = ("Angry", "Disgust", "Fear", "Happy", "Neutral", "Sad", "Surprise")
 
 
 def parse_label(raw: str) -> Emotion:
+    if len(raw) > 40:
+        raise ValueError(f"label {shorten(raw)} is not an emotion name or 0..6")
     if raw.isdigit():
         i = int(raw)
         if not 0 <= i < len(NAMES):
@@ -58,7 +60,11 @@ def read_ferv39k(root: Path, frames_dir: str | None = None, trust: Root | None =
 
 def _read_split(index: DatasetIndex, frames: Root, frames_root: Path, split: str, path: Path,
                 seen: set[str]) -> None:
-    """Stream one split file ("Scene/Emotion/id Emotion" per line) into ``index``."""
+    """Stream one split file ("Scene/Emotion/id Emotion" per line) into ``index``.
+
+    A line seen before gets the first one's outcome from a dict lookup (a hostile split file may
+    repeat one line 10^6 times: no re-validation, no stat, one skip entry)."""
+    outcome: dict[tuple[str, str], tuple[str, str]] = {}
     with open(path, encoding="utf-8-sig") as fh:
         for line_no, line in enumerate(fh, 1):
             parts = line.split()
@@ -69,32 +75,42 @@ def _read_split(index: DatasetIndex, frames: Root, frames_root: Path, split: str
                 index.skip(shown_id(parts[0]), where, f"malformed line {shorten(line.strip())} "
                            "(expected 'Scene/Emotion/id Emotion')")
                 continue
-            rel, raw = parts
-            try:
-                rel_path = check_relpath(rel, "clip path")
-            except UnsafePathError as err:
-                index.skip(shown_id(rel), where, f"{err}; line ignored")
-                continue
-            clip_id = "_".join(rel_path.parts)
-            try:
-                emotion = parse_label(raw)
-            except ValueError as err:
-                index.skip(clip_id, where, str(err))   # parse_label quotes at most the label token
-                continue
-            if clip_id in seen:
-                index.skip(clip_id, where, "listed twice; the first entry is kept")
-                continue
-            folder = frames_root.joinpath(*rel_path.parts)
-            if not folder.is_dir():
-                index.skip(clip_id, folder, "clip folder not found")
-                continue
-            try:
-                clip_frames = list_frames(frames.check(folder, "clip folder"), frames, MAX_FOLDER_ENTRIES)
-            except (UnsafePathError, FrameReadError) as err:
-                index.skip(clip_id, folder, str(err))
-                continue
-            if not clip_frames:
-                index.skip(clip_id, folder, "clip folder has no frame files")
-                continue
-            seen.add(clip_id)
-            index.clips.append(Clip(clip_id, emotion, frames=clip_frames, split=split, dataset="ferv39k"))
+            key = (parts[0], parts[1])
+            if key not in outcome:
+                clip_id, reason, clip = _line(parts[0], parts[1], frames, frames_root, split, seen)
+                if clip is not None:
+                    seen.add(clip_id)
+                    index.clips.append(clip)
+                    reason = "listed twice; the first entry is kept"
+                else:
+                    index.skip(clip_id, where, reason)
+                if len(outcome) < 5_000_000:
+                    outcome[key] = (clip_id, reason)
+            else:
+                index.skip(outcome[key][0], where, outcome[key][1])
+
+
+def _line(rel: str, raw: str, frames: Root, frames_root: Path, split: str,
+          seen: set[str]) -> tuple[str, str, Clip | None]:
+    """(clip id, skip reason, clip) of one split line; the clip is None when skipped."""
+    try:
+        rel_parts = check_relpath(rel, "clip path")
+    except UnsafePathError as err:
+        return shown_id(rel), f"{err}; line ignored", None
+    clip_id = "_".join(rel_parts)
+    try:
+        emotion = parse_label(raw)
+    except ValueError as err:
+        return clip_id, str(err), None
+    if clip_id in seen:
+        return clip_id, "listed twice; the first entry is kept", None
+    folder = frames_root.joinpath(*rel_parts)
+    if not folder.is_dir():
+        return clip_id, "clip folder not found", None
+    try:
+        clip_frames = list_frames(frames.check(folder, "clip folder"), frames, MAX_FOLDER_ENTRIES)
+    except (UnsafePathError, FrameReadError) as err:
+        return clip_id, str(err), None
+    if not clip_frames:
+        return clip_id, "clip folder has no frame files", None
+    return clip_id, "", Clip(clip_id, emotion, frames=clip_frames, split=split, dataset="ferv39k")
