@@ -117,9 +117,11 @@ class Root:
     def escape(self, path: Path) -> str | None:
         """Why ``path`` (under the root) may not be used, or None: its resolved target leaves the root."""
         try:
+            target = Path(os.path.realpath(path, strict=True))
+        except FileNotFoundError:           # not there (yet): where it would be
             target = Path(os.path.realpath(path))
         except (OSError, RuntimeError, ValueError) as err:   # symlink loop, NUL
-            return f"cannot be resolved ({type(err).__name__})"
+            return f"cannot be resolved ({getattr(err, 'strerror', None) or type(err).__name__})"
         if self.follow_symlinks or target.is_relative_to(self.real) or any(target.is_relative_to(p) for p in self.linked):
             return None
         return (f"symlink leaves the dataset root (-> {shorten(str(target), 80)}); "
