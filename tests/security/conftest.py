@@ -3,7 +3,6 @@ opens or lists (``sys.addaudithook``), atime probes for reads done in C (OpenCV'
 tree listings and hashes to prove nothing was created, changed or read where it must not be."""
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from contextlib import contextmanager
@@ -11,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.tree_tools import tree_hash, tree_listing  # noqa: F401  (re-exported for the tests)
 
 _ACTIVE: list[list[str]] = []
 _EVENTS = {"open", "os.listdir", "os.scandir"}
@@ -42,32 +43,6 @@ def touched_inside(seen: list[str], folder: Path) -> list[str]:
     """Recorded paths that resolve inside ``folder`` (through symlinks)."""
     real = Path(folder).resolve()
     return sorted({p for p in seen if Path(os.path.realpath(p)).is_relative_to(real)})
-
-
-def tree_listing(folder: Path) -> list[str]:
-    """Every entry under ``folder`` (relative, with type), sorted."""
-    out = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        for n in dirnames + filenames:
-            p = Path(dirpath) / n
-            kind = "l" if p.is_symlink() else "d" if p.is_dir() else "f"
-            out.append(f"{kind} {p.relative_to(folder)}")
-    return sorted(out)
-
-
-def tree_hash(root: Path) -> str:
-    """sha1 over every path, symlink target and file's bytes under ``root`` (symlinks not followed)."""
-    h = hashlib.sha1()
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]):
-            p = Path(dirpath) / name
-            h.update(str(p.relative_to(root)).encode())
-            if p.is_symlink():
-                h.update(os.readlink(p).encode())
-            elif p.is_file():
-                h.update(p.read_bytes())
-    return h.hexdigest()
 
 
 class Sentinel:
