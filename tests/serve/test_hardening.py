@@ -9,6 +9,7 @@ import subprocess
 
 import httpx
 import pytest
+from fastapi import FastAPI, File, UploadFile
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -78,3 +79,31 @@ def test_replica_grpc_server_binds_loopback(monkeypatch):
         assert lines and all("127.0.0.1" in ln for ln in lines), lines
     finally:
         server.stop(0)
+
+
+def test_body_limit_inside_fastapi_form_parsing():
+    """The ingress case: FastAPI turns an error raised while it parses a form into its own 400; the
+    limit's 413 must still be what the client gets, and the route must never run."""
+    ran = []
+    api = FastAPI()
+    api.add_middleware(BodyLimit, max_bytes=10_000)
+
+    @api.post("/up")
+    async def up(image: UploadFile = File(...)):
+        ran.append(1)
+        return {"n": len(await image.read())}
+
+    async def chunks():
+        yield b'--b\r\nContent-Disposition: form-data; name="image"; filename="f.jpg"\r\n\r\n'
+        for _ in range(40):
+            yield b"z" * 1000
+        yield b"\r\n--b--\r\n"
+
+    async def go(content):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://t") as c:
+            return await c.post("/up", content=content, headers={"content-type": "multipart/form-data; boundary=b"})
+
+    r = asyncio.run(go(chunks()))
+    assert r.status_code == 413 and ran == []
+    small = b'--b\r\nContent-Disposition: form-data; name="image"; filename="f.jpg"\r\n\r\nabc\r\n--b--\r\n'
+    assert asyncio.run(go(small)).json() == {"n": 3}
