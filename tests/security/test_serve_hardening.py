@@ -168,8 +168,11 @@ def test_oversized_bodies_are_413_before_buffering(served):
     t0 = time.perf_counter()
     reply = _raw(served["port"], head + b"Content-Length: 1000000000\r\n\r\n")     # and no body at all
     assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
+    # a well-formed multipart upload whose file part never ends: only the limit can stop it
+    part = b'--b\r\nContent-Disposition: form-data; name="image"; filename="f.jpg"\r\n\r\n'
+    first = b"%x\r\n%s\r\n" % (len(part), part)
     chunk = b"%x\r\n%s\r\n" % (1 << 20, b"a" * (1 << 20))
-    reply = _raw(served["port"], head + b"Transfer-Encoding: chunked\r\n\r\n", [chunk] * 40)  # 40 MB
+    reply = _raw(served["port"], head + b"Transfer-Encoding: chunked\r\n\r\n", [first] + [chunk] * 40)  # 40 MB
     assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
     assert httpx.get(f"{served['url']}/healthz", timeout=30).status_code == 200
     print(f"413s answered in {time.perf_counter() - t0:.2f} s")
