@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import typer
 
+from argen_rl.cli_errors import OneLineErrors
+
 app = typer.Typer(
     name="argen",
+    cls=OneLineErrors,   # every subcommand: ConfigError / FileNotFoundError / ValueError -> one line, exit 2
     help="ARGen-RL: generate identity-preserving expression videos for the scarce emotions of a "
     "long-tailed facial-expression dataset, with a learned policy choosing how each is generated.",
     no_args_is_help=True,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,6 +59,43 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
         for leftover in (tmp, old):
             if leftover is not None and leftover.exists():
                 shutil.rmtree(leftover, ignore_errors=True)
+
+
+# the names atomic_path / atomic_dir give their temps: "." + target name + "." + mkstemp's 8
+# random characters (+ the suffix), or ".<name>.old.<8>" for the moved-aside old folder
+_TEMP_NAME = re.compile(r"^\..+\.(old\.)?[a-z0-9_]{8}(\.[A-Za-z0-9]{1,8})?$")
+
+
+def remove_stale_temps(folder: str | Path, prefix: str = ".") -> list[Path]:
+    """Remove the temps that ``atomic_path`` / ``atomic_dir`` leave in ``folder`` when their
+    process is killed (SIGKILL, OOM, power loss): hidden entries named like theirs, starting with
+    ``prefix``, owned by this user, with mkstemp's / mkdtemp's owner-only mode (0600 / 0700; a
+    finished write has the umask's mode). Call it only on folders this program writes into.
+    Returns what was removed."""
+    import shutil
+
+    folder = Path(folder)
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    uid = os.getuid()
+    with os.scandir(folder) as it:
+        for entry in it:
+            if not (entry.name.startswith(prefix) and _TEMP_NAME.match(entry.name)):
+                continue
+            st = entry.stat(follow_symlinks=False)
+            mode = st.st_mode & 0o777
+            if st.st_uid != uid or entry.is_symlink():
+                continue
+            p = folder / entry.name
+            if entry.is_dir() and mode == 0o700:
+                shutil.rmtree(p, ignore_errors=True)
+            elif entry.is_file() and mode == 0o600:
+                p.unlink(missing_ok=True)
+            else:
+                continue
+            removed.append(p)
+    return removed
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:

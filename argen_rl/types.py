@@ -53,8 +53,10 @@ class Emotion(str, enum.Enum):
         try:
             return cls(key)
         except ValueError:
+            from argen_rl.paths import shorten   # never echo more than a few dozen characters
+
             valid = ", ".join(e.value for e in cls)
-            raise ValueError(f"unknown emotion {name!r}; expected one of: {valid}") from None
+            raise ValueError(f"unknown emotion {shorten(name)}; expected one of: {valid}") from None
 
     def __str__(self) -> str:  # prints as "surprise", not "Emotion.SURPRISE"
         return self.value

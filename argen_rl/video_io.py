@@ -9,13 +9,18 @@
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from argen_rl.io_utils import atomic_path
+
+if TYPE_CHECKING:
+    from argen_rl.paths import Root
 
 FRAME_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
 VIDEO_EXTS = (".mp4", ".avi", ".mov", ".mkv", ".webm")
@@ -29,26 +34,54 @@ def _natural_key(p: Path) -> list:
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", p.name)]
 
 
-def list_frames(folder: str | Path) -> list[Path]:
-    """Frame files of a folder in natural order (frame2 before frame10)."""
+def list_frames(folder: str | Path, root: "Root | None" = None,
+                max_entries: int | None = None) -> list[Path]:
+    """Frame files of a folder in natural order (frame2 before frame10).
+
+    ``root`` (``argen_rl.paths.Root``): every frame must stay under it after resolving symlinks,
+    else ``UnsafePathError``. ``max_entries``: a folder with more entries than this raises
+    ``FrameReadError`` after reading only that many (a 100k-entry folder costs no memory).
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise FrameReadError(f"frame folder not found: {folder}")
-    return sorted((p for p in folder.iterdir() if p.suffix.lower() in FRAME_EXTS), key=_natural_key)
+    out = []
+    with os.scandir(folder) as it:
+        for n, entry in enumerate(it, 1):
+            if max_entries is not None and n > max_entries:
+                raise FrameReadError(f"frame folder holds more than {max_entries} entries: {folder}")
+            if Path(entry.name).suffix.lower() not in FRAME_EXTS:
+                continue
+            p = folder / entry.name
+            if root is not None and entry.is_symlink():
+                root.check(p, "frame")
+            out.append(p)
+    return sorted(out, key=_natural_key)
+
+
+MAX_FRAME_BYTES = 64_000_000     # a frame file larger than this is not read
+MAX_FRAME_PIXELS = 40_000_000    # nor one whose header claims more pixels (e.g. 8000 x 5000)
 
 
 def read_image(path: str | Path) -> np.ndarray:
-    """One image file -> uint8 HxWx3 RGB. Raises FrameReadError if missing or undecodable."""
+    """One image file -> uint8 HxWx3 RGB. Raises FrameReadError if missing or undecodable.
+
+    The format is taken from the content, not the extension (a JPEG named .png decodes, and its
+    truncation is still caught); only JPEG / PNG / WebP / BMP are decoded, and only after the
+    header's size passed ``MAX_FRAME_PIXELS``.
+    """
+    from argen_rl.image_header import FRAME_FORMATS
+
     path = Path(path)
     if not path.is_file():
         raise FrameReadError(f"missing frame: {path}")
-    data = np.fromfile(path, dtype=np.uint8)
-    img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if img is None:
-        raise FrameReadError(f"corrupt or unreadable image: {path}")
-    if path.suffix.lower() in (".jpg", ".jpeg") and not _jpeg_complete(data):
-        raise FrameReadError(f"truncated JPEG (no end-of-image marker): {path}")
-    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    size = path.stat().st_size
+    if size > MAX_FRAME_BYTES:
+        raise FrameReadError(f"image file is {size} bytes, more than the {MAX_FRAME_BYTES} byte limit: {path}")
+    try:
+        return decode_image_bytes(path.read_bytes(), FRAME_FORMATS, MAX_FRAME_PIXELS)
+    except ValueError as err:
+        raise FrameReadError(f"{err}: {path}") from None
 
 
 def _jpeg_complete(data: np.ndarray) -> bool:
@@ -58,14 +91,32 @@ def _jpeg_complete(data: np.ndarray) -> bool:
     return b"\xff\xd9" in tail
 
 
-def decode_image_bytes(data: bytes) -> np.ndarray:
-    """Uploaded image bytes -> uint8 HxWx3 RGB; ValueError with a clear message otherwise."""
+def decode_image_bytes(data: bytes, formats: tuple[str, ...] = ("JPEG", "PNG", "WebP", "BMP"),
+                       max_pixels: int | None = None) -> np.ndarray:
+    """Image bytes -> uint8 HxWx3 RGB; ValueError with a one-line reason otherwise.
+
+    Only ``formats`` (by magic bytes, ``argen_rl.image_header``) are decoded, and only when the
+    header's width x height is at most ``max_pixels``: nothing else reaches OpenCV's decoders.
+    """
+    from argen_rl.image_header import image_info, sniff_format
+
+    info = image_info(data) if data else None
+    if info is None or info.format not in formats:
+        fmt = sniff_format(data) if data else None
+        if fmt in formats:
+            raise ValueError(f"corrupt {fmt}: damaged header (no image size)")
+        raise ValueError(f"corrupt or unreadable image (not {'/'.join(formats)} by its content)")
+    if max_pixels is not None and info.pixels > max_pixels:
+        raise ValueError(f"the image is {info.width}x{info.height} pixels; the limit is {max_pixels} pixels")
     arr = np.frombuffer(data, dtype=np.uint8)
-    img = cv2.imdecode(arr, cv2.IMREAD_COLOR) if arr.size else None
+    img = cv2.imdecode(arr, cv2.IMREAD_COLOR)
     if img is None:
-        raise ValueError("the upload is not a decodable image (PNG/JPEG/BMP/WebP expected)")
-    if data[:2] == b"\xff\xd8" and not _jpeg_complete(arr):
-        raise ValueError("the uploaded JPEG is truncated")
+        raise ValueError(f"corrupt or truncated {info.format}")
+    if info.format == "JPEG" and not _jpeg_complete(arr):
+        raise ValueError("truncated JPEG (no end-of-image marker)")
+    if img.shape[0] * img.shape[1] != info.pixels:
+        raise ValueError(f"the {info.format} decodes to {img.shape[1]}x{img.shape[0]}, "
+                         f"not the {info.width}x{info.height} of its header")
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
@@ -93,14 +144,28 @@ def stack_frames(frames: list[np.ndarray]) -> np.ndarray:
     return np.stack(out).astype(np.uint8)
 
 
-def read_video(path: str | Path, max_frames: int | None = None) -> tuple[np.ndarray, float]:
-    """mp4/avi/... -> (uint8 TxHxWx3 RGB, fps)."""
-    path = Path(path)
+MAX_VIDEO_PIXELS = 8_300_000     # per frame (3840 x 2160); larger streams are not decoded
+
+
+def _open_video(path: Path):
     if not path.is_file():
         raise FrameReadError(f"missing video: {path}")
+    if path.stat().st_size == 0:
+        raise FrameReadError(f"empty video file (0 bytes): {path}")
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
         raise FrameReadError(f"cannot open video: {path}")
+    w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    if w * h > MAX_VIDEO_PIXELS:
+        cap.release()
+        raise FrameReadError(f"video frames are {w}x{h}, more than {MAX_VIDEO_PIXELS} pixels: {path}")
+    return cap
+
+
+def read_video(path: str | Path, max_frames: int | None = None) -> tuple[np.ndarray, float]:
+    """mp4/avi/... -> (uint8 TxHxWx3 RGB, fps)."""
+    path = Path(path)
+    cap = _open_video(path)
     fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
     frames = []
     while max_frames is None or len(frames) < max_frames:
@@ -112,6 +177,40 @@ def read_video(path: str | Path, max_frames: int | None = None) -> tuple[np.ndar
     if not frames:
         raise FrameReadError(f"no decodable frames in video: {path}")
     return np.stack(frames), float(fps)
+
+
+def count_video_frames(path: str | Path) -> int:
+    """Decodable frames of a video, counted by decoding without keeping any (bounded memory)."""
+    path = Path(path)
+    cap = _open_video(path)
+    n = 0
+    while cap.grab():
+        n += 1
+    cap.release()
+    if n == 0:
+        raise FrameReadError(f"no decodable frames in video: {path}")
+    return n
+
+
+def read_video_sampled(path: str | Path, n: int) -> np.ndarray:
+    """``n`` frames uniformly over a video (``sample_indices``), keeping only those in memory."""
+    path = Path(path)
+    idx = sample_indices(count_video_frames(path), n)
+    want = set(idx.tolist())
+    cap = _open_video(path)
+    kept: dict[int, np.ndarray] = {}
+    i = 0
+    while i <= idx[-1] and cap.grab():
+        if i in want:
+            ok, fr = cap.retrieve()
+            if not ok:
+                break
+            kept[i] = cv2.cvtColor(fr, cv2.COLOR_BGR2RGB)
+        i += 1
+    cap.release()
+    if len(kept) != len(want):
+        raise FrameReadError(f"video changed or failed while reading: {path}")
+    return np.stack([kept[j] for j in idx.tolist()])
 
 
 def sample_indices(n_frames: int, n: int = 16) -> np.ndarray:

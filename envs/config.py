@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from argen_rl.config import StrictModel
 from argen_rl.generation.config import GenerationConfig as BaseGenerationConfig
@@ -86,6 +86,22 @@ class EnvConfig(StrictModel):
     top-k k and delta). S_max defaults to the largest step in ``actions.steps`` (ARGen Eq. 14)."""
     rollout: RolloutConfig = Field(default_factory=RolloutConfig)
     """Where candidates are evaluated."""
+
+    @field_validator("reward")
+    @classmethod
+    def _reward_names(cls, reward: RewardConfig) -> RewardConfig:
+        """A misspelt weight ('qualty') fails here, before Ray starts, not in an env runner."""
+        from argen_rl.rewards import REWARDS
+
+        unknown = sorted(set(reward.weights) - set(REWARDS))
+        if unknown:
+            raise ValueError(f"weights: unknown reward(s) {unknown}; expected names from: {', '.join(REWARDS)}")
+        negative = sorted(n for n, w in reward.weights.items() if w < 0)
+        if negative:
+            raise ValueError(f"weights: must be >= 0, got negative {negative}")
+        if not any(w > 0 for w in reward.weights.values()):
+            raise ValueError("weights: all reward weights are 0: nothing to optimise")
+        return reward
 
     @model_validator(mode="after")
     def _check(self) -> "EnvConfig":

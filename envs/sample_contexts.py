@@ -28,20 +28,20 @@ def build_sample_contexts(out_dir: str | Path, dataset_root: str | Path | None =
     from argen_rl.asi.writers import TemplateWriter
     from argen_rl.data import build_sample_dataset, load_clip_frames, read_dataset
     from argen_rl.face.landmarks import FaceMesh
+    from argen_rl.paths import output_path
     from argen_rl.video_io import write_image
 
     out = Path(out_dir)
     root = Path(dataset_root) if dataset_root else out / "sample_dataset"
     if not (root.exists() and any(root.iterdir())):
         build_sample_dataset(root, "dfew")
+    # DFEW's layout has no subject column; read_dataset fills Clip.subject from the sample
+    # dataset's clips.csv (validated names), so identities can be grouped by person.
     index = read_dataset(root, progress=False)
-    # DFEW's layout has no subject column; the sample dataset's clips.csv names each clip's
-    # subject, so identities (and the train / held-out split) can be grouped by person.
-    subjects = {row["clip_id"]: row["subject"] for row in _read_csv(root / "clips.csv")}
     first: dict[str, object] = {}
     ordered = sorted(index.clips, key=lambda c: c.emotion is not Emotion.NEUTRAL)
     for clip in ordered:   # a neutral clip when the subject has one (the warp neutralises others)
-        subject = clip.subject or subjects.get(clip.clip_id)
+        subject = clip.subject
         if subject and subject not in first:
             first[subject] = clip
     if not first:
@@ -51,7 +51,7 @@ def build_sample_contexts(out_dir: str | Path, dataset_root: str | Path | None =
     contexts: list[Context] = []
     for subject, clip in sorted(first.items()):
         img = load_clip_frames(clip, n=1)[0]
-        img_path = write_image(out / "identities" / f"{subject}.png", img)
+        img_path = write_image(output_path(out / "identities", subject, suffix=".png"), img)
         image_emb = embedder.embed(img, mesh.landmarks(img))
         for name in emotions:
             e = Emotion.parse(name)
@@ -65,11 +65,3 @@ def build_sample_contexts(out_dir: str | Path, dataset_root: str | Path | None =
         c.text_emb = t
     return write_contexts(out, contexts)
 
-
-def _read_csv(path: Path) -> list[dict[str, str]]:
-    import csv
-
-    if not path.is_file():
-        return []
-    with path.open(newline="") as f:
-        return list(csv.DictReader(f))

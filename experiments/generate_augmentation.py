@@ -25,6 +25,7 @@ def main(config: str | Path, dataset: str | None = None, out: str | None = None,
     overrides = {k: v for k, v in {"dataset": dataset, "out": out, "policy_checkpoint": policy,
                                    "target_count": target_count, "seed": seed}.items() if v is not None}
     cfg = load_config(config, AugmentConfig, overrides)
+    cfg.check_files(str(config))          # every input exists before anything is read or written
     if cfg.dataset == "sample" or not Path(cfg.dataset).exists():
         from argen_rl.data import default_sample_root
 

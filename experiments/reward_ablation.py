@@ -26,6 +26,7 @@ def main(config: str | Path, iterations: int | None = None, name: str | None = N
     overrides = {k: v for k, v in {"train.iterations": iterations, "name": name,
                                    "storage_path": storage_path}.items() if v is not None}
     cfg = load_config(config, AblationConfig, overrides)
+    cfg.train.check_files(str(config), prefix="train.")   # before Ray / Tune start
     if cfg.train.build_sample_contexts and not Path(cfg.train.env.contexts).exists():
         from envs.sample_contexts import build_sample_contexts
 

@@ -33,6 +33,7 @@ def main(config: str | Path, run_dir: str | None = None, iterations: int | None 
     if fresh:
         overrides["resume"] = False
     cfg = load_config(config, TrainConfig, overrides)
+    cfg.check_files(str(config))          # a missing contexts file / model folder fails before Ray starts
     if cfg.build_sample_contexts and not Path(cfg.env.contexts).exists():
         from argen_rl.train.sample_contexts import ensure_sample_contexts
 

@@ -23,12 +23,14 @@ from pathlib import Path
 
 import numpy as np
 from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
 from argen_rl.config import validate_config
 from argen_rl.types import EMOTIONS7, Emotion, GenRequest
+from serve.hardening import BodyLimit, bind_replica_grpc_to, max_body_bytes
 from serve.settings import ServeConfig
 from serve.uploads import (InputError, check_count, check_seed, decode_upload, downscale, parse_emotion,
                            require_face)
@@ -43,9 +45,22 @@ api = FastAPI(
 )
 
 
+# Request limits (serve/hardening.py): bodies over the limit get 413 before they are buffered.
+# One Ingress per replica process sets the limit from its config.
+_LIMITS = {"body": max_body_bytes(ServeConfig().max_upload_bytes)}
+api.add_middleware(BodyLimit, max_bytes=lambda: _LIMITS["body"])
+
+
 @api.exception_handler(InputError)
 async def _input_error(_: Request, err: InputError) -> JSONResponse:
     return JSONResponse(status_code=err.status, content={"detail": err.detail, **err.extra})
+
+
+@api.exception_handler(RequestValidationError)
+async def _form_error(_: Request, err: RequestValidationError) -> JSONResponse:
+    """422 naming the bad form fields WITHOUT FastAPI's default echo of what the client sent."""
+    problems = [f"{'.'.join(str(x) for x in e['loc'][1:]) or 'body'}: {e['msg']}" for e in err.errors()[:5]]
+    return JSONResponse(status_code=422, content={"detail": "; ".join(problems)[:300]})
 
 
 @dataclass
@@ -106,6 +121,7 @@ class GeneratorDeployment:
     """Generator + optional greedy policy; batched ``generate(job) -> JobResult``."""
 
     def __init__(self, cfg: ServeConfig):
+        bind_replica_grpc_to(cfg.replica_grpc_host)   # before Ray binds this replica's gRPC server
         from argen_rl.generation.registry import make_generator
 
         from argen_rl.asi.writers import TemplateWriter, clip_token_counter
@@ -218,6 +234,8 @@ class Ingress:
     """HTTP front: validation, emotions list, health; forwards valid jobs to the generator."""
 
     def __init__(self, generator: DeploymentHandle, cfg: ServeConfig):
+        bind_replica_grpc_to(cfg.replica_grpc_host)   # before Ray binds this replica's gRPC server
+        _LIMITS["body"] = max_body_bytes(cfg.max_upload_bytes)
         from argen_rl.face.landmarks import FaceMesh
 
         self.generator = generator
@@ -254,10 +272,10 @@ class Ingress:
                          "description": "count == 1: one mp4 (provenance in the X-ARGen-Provenance header); "
                                         "count > 1: a zip of mp4s, each with its provenance JSON"},
                    400: {"description": "empty or truncated image"}, 413: {"description": "upload too large"},
-                   415: {"description": "not an image"},
+                   415: {"description": "not a JPEG, PNG or WebP image"},
                    422: {"description": "no face, unknown emotion, count or seed out of range"}},
     )
-    async def augment(self, image: UploadFile = File(..., description="a photo with one face (PNG/JPEG/BMP/WebP)"),
+    async def augment(self, image: UploadFile = File(..., description="a photo with one face (JPEG/PNG/WebP)"),
                       emotion: str = Form(..., description="target emotion, see GET /v1/emotions"),
                       count: int = Form(1, description="number of clips (1..max_count)"),
                       seed: int | None = Form(None, description="seed of the first clip (random if omitted)")):

@@ -23,30 +23,48 @@ def serve_command(
     address: str | None = typer.Option(None, help="Ray address (default: RAY_ADDRESS, a running local "
                                        "cluster, else a new one; 'local' always starts a new one)"),
 ) -> None:
-    """Serve on-demand augmentation (POST /v1/augment, GET /v1/emotions, /healthz, /docs) and block."""
-    from argen_rl.config import ConfigError, validate_config
+    """Serve on-demand augmentation (POST /v1/augment, GET /v1/emotions, /healthz, /docs) and block.
+
+    Everything listens on loopback unless the config says otherwise: the HTTP proxy
+    (http_options.host, default 127.0.0.1), Ray's own servers (RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0)
+    and the replicas' gRPC servers (replica_grpc_host); request bodies are capped in the proxy
+    (serve/hardening.py). Config and file errors: one line, exit 2."""
+    from argen_rl.cli_errors import one_line_errors
+
+    one_line_errors(_serve)(config, port, replicas, policy, address)
+
+
+def _serve(config: Path, port: int | None, replicas: int | None, policy: Path | None, address: str | None) -> None:
+    from argen_rl.config import ConfigError, load_yaml_mapping, validate_config
+    from serve.hardening import proxy_env
     from serve.settings import ServeConfig
 
-    if not config.is_file():
-        raise typer.BadParameter(f"{config}: config file not found", param_hint="--config")
-    data = yaml.safe_load(config.read_text()) or {}
-    app_cfg = data["applications"][0].setdefault("args", {})
+    data = load_yaml_mapping(config)
+    apps = data.get("applications")
+    if not (isinstance(apps, list) and apps and isinstance(apps[0], dict)):
+        raise ConfigError(f"{config}: applications: expected a list with the argen application")
+    app_cfg = apps[0].setdefault("args", {}) or {}
+    apps[0]["args"] = app_cfg
+    http = data.setdefault("http_options", {}) or {}
+    data["http_options"] = http
+    http.setdefault("host", "127.0.0.1")          # loopback unless the config says otherwise
     if port is not None:
-        data.setdefault("http_options", {})["port"] = port
+        http["port"] = port
     if replicas is not None:
         app_cfg["num_replicas"] = replicas
     if policy is not None:
         app_cfg["policy_checkpoint"] = str(policy.resolve())
-    try:
-        validate_config(app_cfg, ServeConfig, f"{config}: applications[0].args")
-    except ConfigError as err:
-        typer.echo(str(err), err=True)
-        raise typer.Exit(2) from None
+    source = f"{config}: applications[0].args"
+    cfg = validate_config(app_cfg, ServeConfig, source)
+    cfg.check_files(source)                       # a missing checkpoint / model folder: before Ray starts
     serve_bin = shutil.which("serve", path=str(Path(sys.executable).parent)) or shutil.which("serve")
     if serve_bin is None:
-        raise typer.BadParameter("the Ray Serve CLI `serve` is not installed (pip install 'ray[serve]')")
+        raise FileNotFoundError("the Ray Serve CLI `serve` is not installed (pip install 'ray[serve]')")
     root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": os.environ.get("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")}
+    env = {**os.environ, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": os.environ.get("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0"),
+           **proxy_env(cfg.max_upload_bytes),
+           # the proxy imports serve.hardening: put the checkout on the Ray workers' path
+           "PYTHONPATH": os.pathsep.join([str(root), *filter(None, [os.environ.get("PYTHONPATH")])])}
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", prefix="argen-serve-", delete=False) as fh:
         yaml.safe_dump(data, fh, sort_keys=False)
     host, p = data.get("http_options", {}).get("host", "127.0.0.1"), data.get("http_options", {}).get("port", 8000)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from argen_rl.config import StrictModel
 from argen_rl.types import GenParams
@@ -68,6 +68,25 @@ class ServeConfig(StrictModel):
     """Images with more pixels (width x height) than this get 413."""
     min_image_side: int = 64
     """Images with a shorter side than this get 422 (too small to hold a usable face)."""
+    replica_grpc_host: str | None = "127.0.0.1"
+    """Host the replicas' inter-deployment gRPC server binds. Ray 2.60 hard-codes [::] (all
+    interfaces) with no setting; argen rebinds it (serve/hardening.py). None = Ray's default:
+    then firewall the replicas' ephemeral ports to the cluster's nodes."""
+
+    @field_validator("generator")
+    @classmethod
+    def _known_generator(cls, name: str) -> str:
+        from argen_rl.generation.config import GenerationConfig
+
+        return GenerationConfig.model_validate({"generator": name}).generator if name else name
+
+    def check_files(self, source: str) -> None:
+        """The policy checkpoint and model folders exist (ConfigError naming key and file), before
+        Ray or Serve start."""
+        from argen_rl.config import model_paths, require_paths
+
+        require_paths(source, [("policy_checkpoint", self.policy_checkpoint, "any")]
+                      + model_paths("generator_config", self.generator_config))
 
     @model_validator(mode="after")
     def _batch_fits_a_request(self) -> "ServeConfig":

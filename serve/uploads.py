@@ -5,14 +5,13 @@ Pure functions (no Ray, no FastAPI), so they are unit-tested directly and the in
 """
 from __future__ import annotations
 
-import io
-
 import cv2
 import numpy as np
 
+from argen_rl.image_header import UPLOAD_FORMATS, image_info, sniff_format
+from argen_rl.paths import shorten
 from argen_rl.types import EMOTIONS7, Emotion
 from argen_rl.video_io import decode_image_bytes
-
 
 
 class InputError(ValueError):
@@ -31,7 +30,7 @@ def parse_emotion(name: str) -> Emotion:
     except ValueError:
         e = None
     if e not in EMOTIONS7:
-        raise InputError(422, f"unknown emotion {name!r}; valid emotions: {', '.join(valid)}", valid=valid)
+        raise InputError(422, f"unknown emotion {shorten(name)}; valid emotions: {', '.join(valid)}", valid=valid)
     return e
 
 
@@ -52,26 +51,33 @@ def check_seed(seed: int) -> int:
 
 
 def decode_upload(data: bytes, max_bytes: int, max_pixels: int, min_side: int) -> np.ndarray:
-    """Upload bytes -> uint8 RGB image, or InputError: 400 empty/truncated, 413 too large, 415 not an image, 422 too small."""
+    """Upload bytes -> uint8 RGB image, or InputError: 400 empty/truncated, 413 too large, 415 not
+    an allowed image, 422 too small.
+
+    Only JPEG, PNG and WebP are decoded (``UPLOAD_FORMATS``, by magic bytes; the file name and
+    content type the client sends are ignored), and only after the width x height read from the
+    format's own header passed ``max_pixels``: a format no parser here knows (HDR, TIFF, BMP,
+    GIF, ...) is 415 without being decoded.
+    """
     if not data:
         raise InputError(400, "the uploaded image is empty")
     if len(data) > max_bytes:
         raise InputError(413, f"the upload is larger than the {max_bytes} byte limit")
-    size = _peek_size(data)
-    if size is not None and size[0] * size[1] > max_pixels:
-        raise InputError(413, f"the image is {size[0]}x{size[1]} pixels; the limit is {max_pixels} pixels")
+    fmt = image_format(data)
+    if fmt not in UPLOAD_FORMATS:
+        what = f"a {fmt} image" if fmt else "not an image"
+        raise InputError(415, f"the upload is {what}; send a {', '.join(UPLOAD_FORMATS)} image")
+    info = image_info(data)
+    if info is None:
+        raise InputError(400, f"the uploaded {fmt} is truncated or corrupt (no readable size in its header)")
+    if info.pixels > max_pixels:
+        raise InputError(413, f"the image is {info.width}x{info.height} pixels; the limit is {max_pixels} pixels")
     try:
-        img = decode_image_bytes(data)
-    except ValueError as err:
-        fmt = image_format(data)
-        if fmt is None:
-            raise InputError(415, str(err)) from None
-        # an image signature that does not decode: cut off in transfer or damaged
+        img = decode_image_bytes(data, UPLOAD_FORMATS, max_pixels)
+    except ValueError as err:   # a header that decodes to nothing / less: cut off in transfer or damaged
         detail = str(err) if "truncated" in str(err) else f"the uploaded {fmt} is truncated or corrupt"
         raise InputError(400, detail) from None
     h, w = img.shape[:2]
-    if h * w > max_pixels:  # a format Pillow could not size
-        raise InputError(413, f"the image is {w}x{h} pixels; the limit is {max_pixels} pixels")
     if min(h, w) < min_side:
         raise InputError(422, f"the image is {w}x{h}; its shorter side must be at least {min_side} pixels")
     return img
@@ -83,14 +89,18 @@ def require_face(img: np.ndarray, mesh) -> None:
         raise InputError(422, "no face found in the image; upload a photo with one clearly visible face")
 
 
-_SIGNATURES = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG", b"BM": "BMP", b"GIF8": "GIF"}
-
-
 def image_format(data: bytes) -> str | None:
     """The image format named by the file signature (magic bytes), or None."""
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "WebP"
-    return next((name for sig, name in _SIGNATURES.items() if data.startswith(sig)), None)
+    for sig, name in _OTHER_SIGNATURES:
+        if data.startswith(sig):
+            return name
+    return sniff_format(data)
+
+
+# formats recognised only to name them in the 415 message (never decoded)
+_OTHER_SIGNATURES = ((b"GIF8", "GIF"), (b"#?RADIANCE", "Radiance HDR"), (b"#?RGBE", "Radiance HDR"),
+                     (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"\x00\x00\x00\x0cjP  ", "JPEG 2000"),
+                     (b"v/1\x01", "OpenEXR"), (b"PF\n", "PFM"), (b"Pf\n", "PFM"))
 
 
 def downscale(img: np.ndarray, max_side: int) -> np.ndarray:
@@ -99,16 +109,3 @@ def downscale(img: np.ndarray, max_side: int) -> np.ndarray:
     if s >= 1:
         return img
     return cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
-
-
-def _peek_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from the header without decoding the pixels (decompression-bomb guard)."""
-    from PIL import Image
-
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            return im.size
-    except Image.DecompressionBombError as err:
-        raise InputError(413, f"the image is too large to decode safely: {err}") from None
-    except Exception:  # not something Pillow recognises: decode_image_bytes decides
-        return None

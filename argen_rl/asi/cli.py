@@ -24,7 +24,8 @@ def asi(
     """Write one context per (identity, scarce emotion) pair and variant, plus a summary."""
     from argen_rl.asi.config import ASIConfig
     from argen_rl.asi.pipeline import run_asi
-    from argen_rl.config import ConfigError, load_config, validate_config
+    from argen_rl.cli_errors import report
+    from argen_rl.config import load_config, validate_config
 
     overrides = {}
     if writer is not None:
@@ -45,10 +46,10 @@ def asi(
                     node = node.setdefault(p, {})
                 node[last] = value
             cfg = validate_config(data, ASIConfig, "command line")
+        cfg.check_files(str(config) if config is not None else "command line")
         result = run_asi(dataset, out, cfg, progress=not quiet)
-    except (ConfigError, FileNotFoundError, ValueError, RuntimeError) as err:
-        typer.secho(f"error: {err}", fg="red", err=True)
-        raise typer.Exit(1) from None
+    except RuntimeError as err:     # a model that failed to load: one line too
+        report(err)
     s = result.summary
     typer.echo(json.dumps({k: s[k] for k in ("clips", "scarce", "neutral_clips", "identities", "frames_checked",
                                              "frames_rejected", "rejection_reasons", "writer", "contexts",

@@ -78,3 +78,10 @@ class ASIConfig(StrictModel):
     """Local CLIP model directory for image embeddings; null = FER features + landmark geometry."""
     seed: int = 0
     """Seed of every random choice (retrieval sampling, intensities, VLM sampling)."""
+
+    def check_files(self, source: str) -> None:
+        """Configured model folders and the knowledge base exist (ConfigError naming key and file)."""
+        from argen_rl.config import require_paths
+
+        require_paths(source, [("writer.qwen_dir", self.writer.qwen_dir, "dir"),
+                               ("kb_path", self.kb_path, "file"), ("clip_dir", self.clip_dir, "dir")])

@@ -1,12 +1,16 @@
 """Generation contexts on disk: ``contexts.jsonl`` + ``text_emb.npy`` + ``image_emb.npy``.
 
 Row i of both arrays belongs to line i of the jsonl. Identity image paths are stored relative to
-the folder when they lie inside it, so a contexts folder can be moved or copied as a whole.
-Every file is written atomically; arrays first, the jsonl last, so a reader never finds a jsonl
-without its embeddings.
+the folder; an identity image that lies elsewhere is copied into ``identities/`` first, so a
+contexts folder is self-contained and can be moved, copied or shared as a whole. Reading applies
+the path policy (``argen_rl.paths``): an ``identity_image`` must be a relative path that stays in
+the folder (no absolute path, no ``..``, no symlink out), so a contexts.jsonl from elsewhere cannot
+make the env or the augment writer read files outside it. Every file is written atomically;
+arrays first, the jsonl last, so a reader never finds a jsonl without its embeddings.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 from typing import Any
@@ -14,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from argen_rl.io_utils import atomic_write_bytes, read_jsonl, write_jsonl
+from argen_rl.paths import Root, output_path, safe_name
 from argen_rl.types import Context, Emotion
 
 CONTEXTS_FILE, TEXT_EMB_FILE, IMAGE_EMB_FILE = "contexts.jsonl", "text_emb.npy", "image_emb.npy"
@@ -36,12 +41,23 @@ def _stack(contexts: list[Context], attr: str) -> np.ndarray:
     return np.stack([np.asarray(v, np.float32).ravel() for v in vecs])
 
 
-def context_row(c: Context, folder: Path) -> dict[str, Any]:
-    img = Path(c.identity_image)
+def _inside(img: Path, folder: Path) -> Path:
+    """``img`` relative to ``folder``; an image elsewhere is first copied into ``identities/``
+    (name: sanitised stem + content hash, so distinct images never collide)."""
     try:
-        img = img.resolve().relative_to(folder.resolve())
+        return img.resolve().relative_to(folder.resolve())
     except ValueError:
         pass
+    data = img.read_bytes()
+    name = f"{safe_name(img.stem, 60)}-{hashlib.sha1(data).hexdigest()[:10]}{safe_name(img.suffix or '.png', 8)}"
+    dest = output_path(folder / "identities", name)
+    if not dest.is_file():
+        atomic_write_bytes(dest, data)
+    return dest.relative_to(folder)
+
+
+def context_row(c: Context, folder: Path) -> dict[str, Any]:
+    img = _inside(Path(c.identity_image), folder)
     return {
         "context_id": c.context_id, "identity_image": img.as_posix(), "emotion": c.emotion.value,
         "prompt": c.prompt, "aus": [int(a) for a in c.aus],
@@ -67,7 +83,7 @@ def write_contexts(out_dir: str | Path, contexts: list[Context], meta: list[dict
     if len(set(ids)) != len(ids):
         raise ValueError("write_contexts: duplicate context ids")
     text, image = _stack(contexts, "text_emb"), _stack(contexts, "image_emb")
-    rows = [context_row(c, out) for c in contexts]
+    rows = [context_row(c, out) for c in contexts]     # copies identity images from elsewhere in
     if meta is not None:
         for r, m in zip(rows, meta):
             r["meta"] = m
@@ -94,11 +110,12 @@ def load_contexts(path: str | Path) -> list[Context]:
             raise ValueError(f"{f}: shape {arr.shape} does not match {len(rows)} contexts in {jsonl}")
         embs[name] = arr
     out = []
+    root = Root.of(folder)
     for i, r in enumerate(rows):
         try:
-            img = Path(r["identity_image"])
+            img = root.child(r["identity_image"], "identity_image")   # relative, inside the folder
             out.append(Context(
-                context_id=r["context_id"], identity_image=img if img.is_absolute() else folder / img,
+                context_id=r["context_id"], identity_image=img,
                 emotion=Emotion.parse(r["emotion"]), prompt=r["prompt"], aus=[int(a) for a in r["aus"]],
                 intensities={int(k): float(v) for k, v in r["intensities"].items()},
                 text_emb=embs[TEXT_EMB_FILE][i], image_emb=embs[IMAGE_EMB_FILE][i],

@@ -35,6 +35,7 @@ from argen_rl.asi.text_embed import embed_texts
 from argen_rl.asi.writers import FixedWriter, clip_token_counter, fit_prompt, make_writer
 from argen_rl.config import dump_config
 from argen_rl.io_utils import atomic_write_json, atomic_write_text
+from argen_rl.paths import output_path, safe_name
 from argen_rl.types import Clip, Context, Emotion
 from argen_rl.video_io import FrameReadError, sample_indices, write_image
 
@@ -110,7 +111,7 @@ def select_identities(clips: list[Clip], cfg: ASIConfig, out: Path, progress: bo
             rejections.append(FrameRejection(clip.clip_id, -1, ["no frame passed the checks"]))
             continue
         local.frame_index = idx[local.frame_index]
-        path = write_image(out / "identities" / f"{_safe(clip.clip_id)}.png", local.image)
+        path = write_image(output_path(out / "identities", clip.clip_id, suffix=".png"), local.image)
         identities.append(Identity(clip, local.frame_index, local.mean_au, local.image, path))
     return identities, rejections, choices
 
@@ -131,29 +132,12 @@ def contact_sheet(identities: list[Identity], tile: int = 160, cols: int = 6) ->
     return sheet
 
 
-def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
-
-
 def _write_csv(path: Path, rows: list[dict[str, Any]], header: list[str]) -> Path:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=header, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
     w.writerows(rows)
     return atomic_write_text(path, buf.getvalue())
-
-
-def subject_map(root: Path) -> dict[str, str]:
-    """clip id -> subject from ``<root>/clips.csv`` (columns clip_id, subject) when the layout has
-    no subject of its own (DFEW); the sample dataset writes one. Empty when absent."""
-    f = root / "clips.csv"
-    if not f.is_file():
-        return {}
-    with f.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    if not rows or not {"clip_id", "subject"} <= set(rows[0]):
-        return {}
-    return {r["clip_id"]: r["subject"] for r in rows if r.get("subject")}
 
 
 def reason_counts(rejections: list[FrameRejection]) -> dict[str, int]:
@@ -175,7 +159,6 @@ def run_asi(dataset: Path, out: Path, cfg: ASIConfig, progress: bool = True) -> 
 
     # 1. dataset, scarce emotions
     index = read_dataset(Path(dataset), progress=progress)
-    subjects = subject_map(Path(dataset))
     counts = class_counts(index.clips)
     scarce = [Emotion.parse(e) for e in cfg.scarce] if cfg.scarce else scarce_classes(counts, ratio=cfg.scarce_ratio)
     if not scarce:
@@ -197,7 +180,7 @@ def run_asi(dataset: Path, out: Path, cfg: ASIConfig, progress: bool = True) -> 
     t = time.perf_counter()
     identities, rejections, choices = select_identities(neutral, cfg, out, progress)
     for ident in identities:
-        ident.subject = ident.clip.subject or subjects.get(ident.clip.clip_id)
+        ident.subject = ident.clip.subject   # read_dataset fills it from a clips.csv sidecar
     timings["identities_s"] = round(time.perf_counter() - t, 2)
     _write_csv(out / "identity_rejections.csv", [r.row() for r in rejections],
                ["clip_id", "frame_index", "reasons", "sharpness", "brightness", "contrast", "min_side"])
@@ -316,7 +299,7 @@ def _make_context(ident: Identity, emo: Emotion, v: int, cfg: ASIConfig, retriev
     for c in retrieved:
         inten.update(c.intensities)
     ctx = Context(
-        context_id=f"{_safe(ident.clip.clip_id)}-{emo.value}-{v}", identity_image=ident.path, emotion=emo,
+        context_id=f"{safe_name(ident.clip.clip_id)}-{emo.value}-{v}", identity_image=ident.path, emotion=emo,
         prompt=prompt, aus=sorted(inten), intensities=dict(sorted(inten.items())), image_emb=image_emb,
         source_clip=ident.clip.clip_id, subject=ident.subject, writer=writer.name,
     )

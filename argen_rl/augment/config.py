@@ -43,6 +43,9 @@ class AugmentConfig(StrictModel):
     """The NEW root of the augmented dataset (must not exist, or be this run's own output)."""
     originals: Literal["symlink", "copy"] = "symlink"
     """How the original clips appear in the new root: symlinks (cheap) or full copies."""
+    follow_symlinks: bool = False
+    """Accept clip folders / files of the original that are symlinks to places outside its root
+    (default: they are skipped with a reason and never linked into the new root)."""
     contexts: str
     """contexts.jsonl (or its folder) from the ASI stage: identity image, target emotion, prompt,
     AUs and embeddings per context; clips of class e are made from the contexts of emotion e."""
@@ -71,6 +74,18 @@ class AugmentConfig(StrictModel):
     """Base seed: clip k of a class uses seed + crc32(context id) + k; same seed = same clips."""
     flush_every: int = 10
     """Rebuild the split-CSV copies and the manifest every N written clips (and at the end)."""
+
+    def check_files(self, source: str) -> None:
+        """Every configured input exists (ConfigError naming key and file otherwise), before
+        anything is read or written. ``dataset: sample`` and a ``contexts`` that
+        ``build_sample_contexts`` will build are allowed to be missing."""
+        from argen_rl.config import model_paths, require_paths
+
+        checks = [("dataset", None if self.dataset == "sample" else self.dataset, "dir"),
+                  ("contexts", None if self.build_sample_contexts else self.contexts, "any"),
+                  ("policy_checkpoint", self.policy_checkpoint, "any"),
+                  ("calibration.recognizer_checkpoint", self.calibration.recognizer_checkpoint, "any")]
+        require_paths(source, checks + model_paths("generation.generator_config", self.generation.generator_config))
 
     @field_validator("classes")
     @classmethod

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from argen_rl.io_utils import atomic_write_text
+from argen_rl.io_utils import atomic_path
+from argen_rl.data.trust import dataset_trust
 from argen_rl.types import Emotion
 
 LAYOUTS = ("dfew", "ferv39k", "folder")
@@ -64,10 +65,18 @@ def _csv_text(rows: Iterable[list], delimiter: str = ",") -> str:
     return buf.getvalue()
 
 
-def _append(original: str, extra: str) -> str:
-    if original and not original.endswith("\n"):
-        original += "\n"
-    return original + extra
+def copy_and_append(src: Path, dest: Path, extra: str) -> Path:
+    """``dest`` = the bytes of ``src`` (streamed, never read whole), a newline if it lacks one,
+    then ``extra``; written atomically. The original is only ever opened for reading."""
+    with atomic_path(dest) as tmp:
+        with open(src, "rb") as fin, open(tmp, "wb") as fout:
+            shutil.copyfileobj(fin, fout, 1 << 20)
+            if fout.tell():
+                fin.seek(-1, os.SEEK_END)
+                if fin.read(1) != b"\n":
+                    fout.write(b"\n")
+            fout.write(extra.encode("utf-8"))
+    return dest
 
 
 class LayoutWriter:
@@ -77,8 +86,11 @@ class LayoutWriter:
     copied: tuple[str, ...] = ()        # top-level paths copied (not linked): CSV folders
 
     def __init__(self, source: Path, target: Path, frames_dir: str | None = None,
-                 originals: str = "symlink") -> None:
+                 originals: str = "symlink", follow_symlinks: bool = False) -> None:
         self.source, self.target = Path(source).resolve(), Path(target).resolve()
+        self.trust = dataset_trust(self.source, follow_symlinks)   # the rules of the data readers
+        self.left_out: list[str] = []
+        """Original entries not mirrored because they lead outside the original root (with why)."""
         if originals not in ("symlink", "copy"):
             raise ValueError(f"originals must be 'symlink' or 'copy', got {originals!r}")
         self.originals = originals
@@ -120,11 +132,15 @@ class LayoutWriter:
                 r = rel / entry.name
                 if rel == Path(".") and entry.name == SAMPLE_MARKER and _is_sample_marker(entry):
                     continue    # the copy is not "the sample dataset" (build_sample_dataset may replace those)
+                why = self.trust.escape(entry)
+                if why:         # a symlink out of the original: never linked or copied into the new root
+                    self.left_out.append(f"{r.as_posix()}: {why}")
+                    continue
                 if r in needed and entry.is_dir():
                     walk(r)
                 elif r in copied or self.originals == "copy":
                     if entry.is_dir():
-                        shutil.copytree(entry, dest / r, symlinks=False)
+                        shutil.copytree(entry, dest / r, symlinks=False, ignore=self._escaping)
                     else:
                         shutil.copy2(entry, dest / r)
                 else:
@@ -132,6 +148,30 @@ class LayoutWriter:
         walk(Path("."))
         for p in real:
             (dest / p).mkdir(parents=True, exist_ok=True)
+
+    def _escaping(self, folder: str, names: list[str]) -> list[str]:
+        """copytree's ignore: entries under ``folder`` that lead outside the original root."""
+        out = []
+        for n in names:
+            why = self.trust.escape(Path(folder) / n)
+            if why:
+                rel = (Path(folder) / n).relative_to(self.source) if Path(folder).is_relative_to(self.source) else n
+                self.left_out.append(f"{Path(rel).as_posix()}: {why}")
+                out.append(n)
+        return out
+
+    def source_file(self, rel: str | Path) -> Path | None:
+        """An original file to read (split CSV, sidecar), or None if absent or leading outside the root."""
+        p = self.source / rel
+        return p if p.is_file() and self.trust.escape(p) is None else None
+
+    def temp_dirs(self, emotions: Iterable[Emotion]) -> list[Path]:
+        """Folders of the new root this writer puts clips into (where a killed run's temps lie)."""
+        return sorted({self.clip_dir(NewClip("argen_probe", e)).parent for e in emotions})
+
+    def csv_dirs(self) -> list[Path]:
+        """Folders of the new root holding this writer's CSV copies."""
+        return [self.target / p for p in self.copied]
 
     def check_writable(self, path: Path) -> Path:
         if not inside(path, self.target):
@@ -141,15 +181,15 @@ class LayoutWriter:
 
     def rebuild_clips_csv(self, clips: list[NewClip]) -> Path | None:
         """The optional clips.csv subject sidecar: original rows + one per new clip."""
-        src = self.source / "clips.csv"
-        if not src.is_file():
+        src = self.source_file("clips.csv")
+        if src is None:
             return None
-        text = src.read_text(encoding="utf-8-sig")
-        header = next(csv.reader(io.StringIO(text)), [])
+        with open(src, newline="", encoding="utf-8-sig", errors="replace") as fh:
+            header = next(csv.reader(fh), [])
         values = lambda c: {"clip_id": c.clip_id, "index_id": self.index_id(c), "emotion": c.emotion.value,  # noqa: E731
                             "subject": c.subject, "source": c.source, "frames": c.frames}
         rows = [[values(c).get(h, "") for h in header] for c in clips]
-        return atomic_write_text(self.check_writable(self.target / "clips.csv"), _append(text, _csv_text(rows)))
+        return copy_and_append(src, self.check_writable(self.target / "clips.csv"), _csv_text(rows))
 
 
 def _is_sample_marker(path: Path) -> bool:
@@ -189,9 +229,9 @@ class DFEWLayout(LayoutWriter):
         for split in SPLITS:
             for k in range(1, 6):
                 rel = Path("EmoLabel_DataSplit") / f"{split}(single-labeled)" / f"set_{k}.csv"
-                if not (self.source / rel).is_file():
+                src = self.source_file(rel)
+                if src is None:
                     continue
-                text = (self.source / rel).read_text(encoding="utf-8-sig")
                 # new clips join the TRAIN splits (DFEW label = EMOTIONS7 index + 1) except the one
                 # whose fold tests their source clip; test splits stay original
                 extra = ""
@@ -199,7 +239,7 @@ class DFEWLayout(LayoutWriter):
                     held = self._test_ids(k)
                     extra = _csv_text([[c.clip_id, c.emotion.index + 1] for c in clips
                                        if _dfew_id(c.source_clip) not in held])
-                written.append(atomic_write_text(self.check_writable(self.target / rel), _append(text, extra)))
+                written.append(copy_and_append(src, self.check_writable(self.target / rel), extra))
         if not written:
             raise FileNotFoundError(f"{self.source}: no DFEW split CSVs to extend")
         return written
@@ -207,11 +247,13 @@ class DFEWLayout(LayoutWriter):
 
     def _test_ids(self, k: int) -> set[str]:
         """Clip ids listed in test(single-labeled)/set_k.csv of the original (5-digit form)."""
-        rel = self.source / "EmoLabel_DataSplit" / "test(single-labeled)" / f"set_{k}.csv"
-        if not rel.is_file():
+        src = self.source_file(Path("EmoLabel_DataSplit") / "test(single-labeled)" / f"set_{k}.csv")
+        if src is None:
             return set()
-        rows = list(csv.reader(io.StringIO(rel.read_text(encoding="utf-8-sig"))))
-        return {_dfew_id(r[0]) for r in rows[1:] if r}
+        with open(src, newline="", encoding="utf-8-sig", errors="replace") as fh:   # streamed
+            rows = csv.reader(fh)
+            next(rows, None)
+            return {_dfew_id(r[0]) for r in rows if r}
 
 
 def _dfew_id(clip_id: str) -> str:
@@ -253,13 +295,12 @@ class FERV39kLayout(LayoutWriter):
         rel = Path("4_setups") / "All_scenes"
         written = []
         for split in ("train", "test"):
-            src = self.source / rel / f"{split}_All.csv"
-            if not src.is_file():
+            src = self.source_file(rel / f"{split}_All.csv")
+            if src is None:
                 continue
-            text = src.read_text(encoding="utf-8-sig")
             extra = _csv_text([[self._rel(c), c.emotion.value.capitalize()] for c in clips],
                               delimiter=" ") if split == "train" else ""
-            written.append(atomic_write_text(self.check_writable(self.target / rel / src.name), _append(text, extra)))
+            written.append(copy_and_append(src, self.check_writable(self.target / rel / src.name), extra))
         if not written:
             raise FileNotFoundError(f"{self.source}: no FERV39k split files to extend")
         return written
@@ -296,9 +337,9 @@ class FolderLayout(LayoutWriter):
 
 
 def make_layout(kind: str, source: Path, target: Path, frames_dir: str | None = None,
-                originals: str = "symlink") -> LayoutWriter:
+                originals: str = "symlink", follow_symlinks: bool = False) -> LayoutWriter:
     classes = {"dfew": DFEWLayout, "ferv39k": FERV39kLayout, "folder": FolderLayout}
     if kind not in classes:
         raise ValueError(f"cannot write generated clips into a {kind!r} dataset; supported layouts: "
                          f"{', '.join(LAYOUTS)} (for CK+, augment a folder-layout export)")
-    return classes[kind](source, target, frames_dir=frames_dir, originals=originals)
+    return classes[kind](source, target, frames_dir=frames_dir, originals=originals, follow_symlinks=follow_symlinks)

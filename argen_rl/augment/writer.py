@@ -31,7 +31,7 @@ import numpy as np
 
 from argen_rl.augment.config import AugmentConfig
 from argen_rl.augment.layout import LayoutWriter, NewClip, make_layout
-from argen_rl.io_utils import atomic_dir, atomic_write_json, read_jsonl, write_jsonl
+from argen_rl.io_utils import atomic_dir, atomic_write_json, read_jsonl, remove_stale_temps, write_jsonl
 from argen_rl.types import EMOTIONS7, Context, Emotion
 
 META_DIR = "_argen_augment"      # "_" prefix: the folder reader ignores it
@@ -53,6 +53,8 @@ def fingerprint(cfg: AugmentConfig) -> str:
     d = cfg.model_dump(mode="json")
     for k in ("out", "flush_every", "build_sample_contexts"):
         d.pop(k)
+    if not d.get("follow_symlinks"):   # added later: the default keeps older runs' fingerprints
+        d.pop("follow_symlinks", None)
     return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()
 
 
@@ -78,11 +80,12 @@ class Augmenter:
         from argen_rl.data import class_counts, read_dataset
 
         self.cfg, self.progress = cfg, progress
-        self.index = read_dataset(Path(cfg.dataset), cfg.kind, cfg.frames_dir, progress=False)
+        self.index = read_dataset(Path(cfg.dataset), cfg.kind, cfg.frames_dir, progress=False,
+                                  follow_symlinks=cfg.follow_symlinks)
         self.counts = class_counts(self.index.clips)
         self.classes, self.target = plan(cfg, self.counts)
         self.layout: LayoutWriter = make_layout(self.index.name, Path(cfg.dataset), Path(cfg.out),
-                                                cfg.frames_dir, cfg.originals)
+                                                cfg.frames_dir, cfg.originals, cfg.follow_symlinks)
         self.out = self.layout.target
         self.meta = self.out / META_DIR
         self.fp = fingerprint(cfg)
@@ -90,8 +93,30 @@ class Augmenter:
         self.known_ids = {c.clip_id for c in self.index.clips} | {s.clip_id for s in self.index.skipped}
         self._generator = None
         self._images: dict[str, np.ndarray] = {}
+        self.stale_removed: list[Path] = []
 
     # -- 2. the new root -------------------------------------------------------------------------
+    def remove_stale_temps(self) -> list[Path]:
+        """Temps a killed earlier run of THIS config left (atomic_dir / atomic_path leftovers): next
+        to ``out`` (a half-built mirror) and, when ``out`` is this config's output, in its clip
+        folders, CSV copies and ``_argen_augment``. Nothing else is touched."""
+        removed = remove_stale_temps(self.out.parent, prefix=f".{self.out.name}.")
+        run_file = self.meta / "run.json"
+        try:
+            ours = run_file.is_file() and json.loads(run_file.read_text()).get("fingerprint") == self.fp
+        except (OSError, ValueError):
+            ours = False
+        if ours:
+            emotions = EMOTIONS7 if self.cfg.calibration.mode == "relabel" else self.classes
+            for d in self.layout.temp_dirs(emotions):
+                removed += remove_stale_temps(d, prefix=".argen_")
+            dirs = [self.out, self.meta, self.meta / "clips", self.meta / "rejected"]
+            for d in self.layout.csv_dirs():
+                dirs += [d, *(p for p in d.rglob("*") if p.is_dir() and not p.is_symlink())]
+            for d in dirs:
+                removed += remove_stale_temps(d)
+        return removed
+
     def prepare(self) -> bool:
         """Create the mirror (True) or check that ``out`` is this run's earlier output (False)."""
         run_file = self.meta / "run.json"
@@ -110,7 +135,7 @@ class Augmenter:
             self.layout.mirror(tmp, emotions)
             atomic_write_json(tmp / META_DIR / "run.json", {
                 "fingerprint": self.fp, "source": str(self.layout.source), "layout": self.layout.kind,
-                "config": self.cfg.model_dump(mode="json")})
+                "config": self.cfg.model_dump(mode="json"), "left_out": self.layout.left_out})
         return True
 
     # -- parts -------------------------------------------------------------------------------------
@@ -184,6 +209,7 @@ class Augmenter:
         contexts = self._contexts()
         missing = [e.value for e in self.classes if not contexts.get(e)]
         policy, calibrator = self._policy(), self._calibrator()
+        self.stale_removed = self.remove_stale_temps()
         created = self.prepare()
         for d in ("clips", "rejected"):
             (self.meta / d).mkdir(parents=True, exist_ok=True)
@@ -328,6 +354,8 @@ class Augmenter:
         files["summary"] = atomic_write_json(self.meta / "summary.json", {
             "source": str(self.layout.source), "out": str(self.out), "layout": self.layout.kind,
             "created_this_call": created, "classes": [e.value for e in self.classes],
+            "stale_temps_removed": [str(p) for p in self.stale_removed],
+            "index_skipped": len(self.index.skipped),
             "target_count": self.target, "classes_without_contexts": missing,
             "calibration": self.cfg.calibration.model_dump(mode="json"),
             "action_source": "policy" if self.cfg.policy_checkpoint else "fixed",

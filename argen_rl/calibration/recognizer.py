@@ -11,6 +11,7 @@ and returns a :class:`RecognizerProbs` whose ``predict_proba(clips)`` is what
 """
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import cv2
@@ -65,7 +66,11 @@ def load_recognizer(path: str | Path) -> RecognizerProbs:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"recognizer checkpoint not found: {path}")
-    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    try:   # weights_only: a checkpoint from elsewhere is data, never pickled code (docs/security.md)
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise ValueError(f"{path}: refused to load: it holds more than tensors and plain values "
+                         f"({str(err).splitlines()[0][:120]})") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise ValueError(f"{path}: not an ARGen recognizer checkpoint (expected a dict with "
                          f"format={FORMAT!r}; save one with argen_rl.calibration.recognizer.save_recognizer)")

@@ -26,6 +26,8 @@ def summary(
                                 "scarce classes must then also have recall < 0.5"),
     no_contempt: bool = typer.Option(False, "--no-contempt", help="CK+: list contempt as skipped "
                                      "(7-class tasks)"),
+    follow_symlinks: bool = typer.Option(False, "--follow-symlinks", help="accept clip folders / files "
+                                         "that are symlinks to places outside ROOT (default: skipped)"),
 ) -> None:
     """Class counts, scarce classes and skipped clips (with reasons) of a dataset; writes a class
     distribution bar chart (PNG) and CSVs of counts and skipped clips."""
@@ -33,14 +35,12 @@ def summary(
     from argen_rl.data.report import plot_class_distribution, write_counts_csv, write_skipped_csv
     from argen_rl.data.scarce import class_counts, load_recall_report, scarce_classes, scarce_threshold
 
-    try:
-        index = read_dataset(root, kind, frames_dir, verify=verify, include_contempt=not no_contempt)
-        rec = load_recall_report(recall) if recall else None
-        counts = class_counts(index.clips)
-        scarce = scarce_classes(counts, rec, ratio=ratio) if index.clips else []
-    except (FileNotFoundError, ValueError) as err:
-        typer.secho(f"error: {err}", fg="red", err=True)
-        raise typer.Exit(2) from None
+    # errors (missing / not-a-folder root, unsafe paths, bad recall file): one line, exit 2
+    index = read_dataset(root, kind, frames_dir, verify=verify, include_contempt=not no_contempt,
+                         follow_symlinks=follow_symlinks)
+    rec = load_recall_report(recall) if recall else None
+    counts = class_counts(index.clips)
+    scarce = scarce_classes(counts, rec, ratio=ratio) if index.clips else []
     thr = scarce_threshold(counts, ratio)
     total = sum(counts.values())
     typer.echo(f"{index.name} dataset at {root}: {total} clips indexed, {len(index.skipped)} skipped")
@@ -53,12 +53,12 @@ def summary(
     if index.skipped:
         by_reason = Counter(_reason_kind(s.reason) for s in index.skipped)
         typer.echo("skipped, by reason: " + "; ".join(f"{n} x {r}" for r, n in by_reason.most_common()))
-        for s in index.skipped[:20]:
-            typer.echo(f"  {s.clip_id}: {s.reason}  [{s.path}]")
+        for s in index.skipped[:20]:   # names from the dataset may hold control characters
+            typer.echo(_printable(f"  {s.clip_id}: {s.reason}  [{s.path}]"))
         if len(index.skipped) > 20:
             typer.echo(f"  ... {len(index.skipped) - 20} more in skipped.csv")
     for note in index.notes[:10]:
-        typer.echo(f"note: {note}")
+        typer.echo(_printable(f"note: {note}"))
     out = out or Path("runs") / "data_summary" / index.name
     write_counts_csv(out / "class_counts.csv", counts, scarce)
     write_skipped_csv(out / "skipped.csv", index)
@@ -68,6 +68,11 @@ def summary(
     if not index.clips:
         typer.secho("error: no clip could be indexed (see the skip reasons above; --frames-dir?)", fg="red", err=True)
         raise typer.Exit(1)
+
+
+def _printable(text: str) -> str:
+    """One terminal line: control characters (escape sequences, newlines) shown as \\x.., not sent."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def _reason_kind(reason: str) -> str:
@@ -84,6 +89,7 @@ def sample(
 ) -> None:
     """Build the small, long-tailed SYNTHETIC sample dataset (real public-domain photos from
     installed packages under slow zoom/pan/rotation; 50 clips, surprise/disgust/fear scarce)."""
+    from argen_rl.cli_errors import report
     from argen_rl.data.sample import LAYOUTS, build_sample_dataset, default_sample_root
 
     if layout not in LAYOUTS:
@@ -93,8 +99,7 @@ def sample(
         with _spinner(f"building the {layout} sample dataset"):
             root = build_sample_dataset(out, layout, seed) if out else default_sample_root(layout, seed)
     except FileExistsError as err:
-        typer.secho(f"error: {err}", fg="red", err=True)
-        raise typer.Exit(2) from None
+        report(err)
     typer.echo(f"wrote the synthetic {layout} sample dataset to {root} (see {root / 'README.txt'})")
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from argen_rl.types import Clip
-from argen_rl.video_io import FrameReadError, read_image, read_video, sample_indices, stack_frames
+from argen_rl.video_io import (FrameReadError, count_video_frames, read_image, read_video, read_video_sampled,
+                               sample_indices, stack_frames)
 
 
 def load_clip_frames(clip: Clip, n: int | None = 16) -> np.ndarray:
@@ -20,8 +21,9 @@ def load_clip_frames(clip: Clip, n: int | None = 16) -> np.ndarray:
         idx = np.arange(len(clip.frames)) if n is None else sample_indices(len(clip.frames), n)
         decoded = {i: read_image(clip.frames[i]) for i in dict.fromkeys(idx.tolist())}
         return stack_frames([decoded[i] for i in idx.tolist()])
-    video, _fps = read_video(clip.video_path)
-    return video if n is None else video[sample_indices(len(video), n)]
+    if n is None:
+        return read_video(clip.video_path)[0]
+    return read_video_sampled(clip.video_path, n)   # keeps only the n sampled frames in memory
 
 
 def verify_clip(clip: Clip) -> str | None:
@@ -31,7 +33,7 @@ def verify_clip(clip: Clip) -> str | None:
             for f in clip.frames:
                 read_image(f)
         else:
-            read_video(clip.video_path)
+            count_video_frames(clip.video_path)
     except FrameReadError as err:
         return str(err)
     return None

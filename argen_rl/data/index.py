@@ -34,11 +34,15 @@ class DatasetIndex:
     notes: list[str] = field(default_factory=list)
     train_sets: dict[str, frozenset[int]] = field(default_factory=dict)
     """DFEW: clip id -> the sets whose train CSV lists it (``dfew_split`` honours it)."""
+    _reported: set[tuple[str, str]] = field(default_factory=set, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.clips)
 
     def skip(self, clip_id: str, path: str | Path, reason: str) -> None:
         # DFEW lists each clip in several CSVs: report each (clip, reason) once, at its first place
-        if not any(s.clip_id == str(clip_id) and s.reason == reason for s in self.skipped):
+        # (a set, so a CSV with a million bad rows of one clip costs one entry, not O(n^2) time)
+        key = (str(clip_id), reason)
+        if key not in self._reported:
+            self._reported.add(key)
             self.skipped.append(SkippedClip(str(clip_id), str(path), reason))

@@ -25,6 +25,8 @@ from argen_rl.data.ferv39k import read_ferv39k
 from argen_rl.data.folder import read_folder
 from argen_rl.data.frames import verify_clip
 from argen_rl.data.index import DatasetIndex
+from argen_rl.data.trust import dataset_trust, file_error
+from argen_rl.paths import Root, UnsafePathError, check_name
 from argen_rl.types import Emotion
 
 KINDS = ("auto", "dfew", "ferv39k", "ckplus", "folder")
@@ -35,7 +37,7 @@ def detect_kind(root: Path) -> str:
     """Which layout ``root`` holds, from its top-level folders."""
     root = Path(root)
     if not root.is_dir():
-        raise FileNotFoundError(f"dataset root not found: {root}")
+        raise _not_a_dir(root)
     for kind, marker in _MARKERS:
         if (root / marker).is_dir():
             return kind
@@ -51,7 +53,8 @@ def detect_kind(root: Path) -> str:
 
 
 def read_dataset(root: Path, kind: str = "auto", frames_dir: str | None = None, *,
-                 verify: bool = False, include_contempt: bool = True, progress: bool = True) -> DatasetIndex:
+                 verify: bool = False, include_contempt: bool = True, progress: bool = True,
+                 follow_symlinks: bool = False) -> DatasetIndex:
     """Index a dataset in its official layout.
 
     kind: auto | dfew | ferv39k | ckplus | folder. frames_dir: the frame folder relative to
@@ -60,6 +63,9 @@ def read_dataset(root: Path, kind: str = "auto", frames_dir: str | None = None, 
     CK+: cohn-kanade-images; folder: a sub-folder holding the <emotion>/ folders).
     verify: decode every frame now and skip clips that fail (default: lazily, see module doc).
     include_contempt: CK+ only; False lists contempt sequences as skipped (7-class tasks).
+    follow_symlinks: accept clip folders / files that are symlinks to places outside ``root``
+    (default False: they are skipped with that reason; see ``argen_rl.paths``). Names read from
+    the split files (``..``, absolute paths, separators, control characters) are never followed.
     """
     root = Path(root)
     if kind not in KINDS:
@@ -67,12 +73,13 @@ def read_dataset(root: Path, kind: str = "auto", frames_dir: str | None = None, 
     if kind == "auto":
         kind = detect_kind(root)
     elif not root.is_dir():
-        raise FileNotFoundError(f"dataset root not found: {root}")
+        raise _not_a_dir(root)
+    trust = dataset_trust(root, follow_symlinks)
     if kind == "ckplus":
-        index = read_ckplus(root, frames_dir, include_contempt=include_contempt)
+        index = read_ckplus(root, frames_dir, include_contempt=include_contempt, trust=trust)
     else:
-        index = {"dfew": read_dfew, "ferv39k": read_ferv39k, "folder": read_folder}[kind](root, frames_dir)
-    _fill_subjects(index)
+        index = {"dfew": read_dfew, "ferv39k": read_ferv39k, "folder": read_folder}[kind](root, frames_dir, trust=trust)
+    _fill_subjects(index, trust)
     if verify:
         kept = []
         for clip in tqdm(index.clips, desc=f"verify {index.name}", unit="clip", disable=not progress):
@@ -85,16 +92,50 @@ def read_dataset(root: Path, kind: str = "auto", frames_dir: str | None = None, 
     return index
 
 
-def _fill_subjects(index: DatasetIndex) -> None:
+def _not_a_dir(root: Path) -> FileNotFoundError | NotADirectoryError:
+    if root.exists():
+        return NotADirectoryError(f"dataset root is not a folder: {root} (give the folder that holds the dataset)")
+    return FileNotFoundError(f"dataset root not found: {root}")
+
+
+MAX_BAD_SUBJECT_NOTES = 5
+
+
+def _fill_subjects(index: DatasetIndex, trust: Root) -> None:
+    """Clips without a subject get theirs from ``<root>/clips.csv`` (streamed; only the index's
+    clips are kept, so a huge sidecar costs no memory). A subject that is not a safe name
+    (``argen_rl.paths.check_name``) is dropped with a note: subjects become file names later."""
     sidecar = index.root / "clips.csv"
-    if not sidecar.is_file() or all(c.subject for c in index.clips):
+    wanted = {c.clip_id for c in index.clips if not c.subject}
+    if not wanted or not sidecar.is_file():
         return
-    with open(sidecar, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        fields = set(reader.fieldnames or ())
-        key = "index_id" if "index_id" in fields else "clip_id"
-        if "subject" not in fields or key not in fields:
-            return
-        subjects = {row[key]: row["subject"] for row in reader if row.get(key) and row.get("subject")}
+    why = trust.escape(sidecar)
+    if why:
+        index.notes.append(f"clips.csv not read: {why}")
+        return
+    subjects: dict[str, str] = {}
+    bad = 0
+    try:
+        with open(sidecar, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            header = next(reader, [])
+            key = "index_id" if "index_id" in header else "clip_id"
+            if "subject" not in header or key not in header:
+                return
+            ik, isub = header.index(key), header.index("subject")
+            for line, row in enumerate(reader, 2):
+                if len(row) <= max(ik, isub) or row[ik] not in wanted or not row[isub]:
+                    continue
+                try:
+                    subjects.setdefault(row[ik], check_name(row[isub], "subject"))
+                except UnsafePathError as err:
+                    bad += 1
+                    if bad <= MAX_BAD_SUBJECT_NOTES:
+                        index.notes.append(f"clips.csv:{line}: {err}; subject ignored")
+    except (ValueError, csv.Error, OSError) as err:
+        index.notes.append(f"clips.csv not read: {file_error(err)}")
+        return
+    if bad > MAX_BAD_SUBJECT_NOTES:
+        index.notes.append(f"clips.csv: {bad - MAX_BAD_SUBJECT_NOTES} more rows with an unsafe subject ignored")
     index.clips = [c if c.subject or c.clip_id not in subjects else dataclasses.replace(c, subject=subjects[c.clip_id])
                    for c in index.clips]

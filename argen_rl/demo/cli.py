@@ -18,15 +18,10 @@ def demo_command(
     label calibration -> recognition original vs augmented -> metrics; writes
     <out>/report.html and report.json. Each stage's outputs are files, so an interrupted demo
     resumes from the last finished stage when run again with the same --out (or --resume)."""
-    from argen_rl.config import ConfigError
     from argen_rl.demo.config import load_demo_config
     from argen_rl.demo.pipeline import default_out, latest_out, run_demo
 
-    try:
-        cfg = load_demo_config(config)
-    except ConfigError as err:
-        typer.secho(f"error: {err}", fg="red", err=True)
-        raise typer.Exit(2) from None
+    cfg = load_demo_config(config)      # a ConfigError is one line, exit 2 (argen_rl.cli_errors)
     if resume and out is None:
         out = latest_out()
         if out is None:

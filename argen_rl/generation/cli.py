@@ -21,7 +21,7 @@ app = typer.Typer(help="Generate an expression video from one face photo (or plo
 _DEFAULT_PROMPT = "a person with a {emotion} facial expression"
 
 
-def _fail(msg: str, code: int = 1) -> None:
+def _fail(msg: str, code: int = 2) -> None:   # bad input: exit 2, as argen_rl.cli_errors
     typer.secho(f"error: {msg}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from argen_rl.config import StrictModel
+from argen_rl.paths import shorten
 from argen_rl.types import Context, Emotion, GenParams, GenRequest
 
 
@@ -33,6 +34,15 @@ class GenerationConfig(StrictModel):
     clips_per_call: int = Field(4, ge=1)
     """Clips a caller that makes them one by one (augmentation) sends to ``generate`` at once,
     so the ti2v generator batches them (envs send a whole candidate pool per call)."""
+
+    @field_validator("generator")
+    @classmethod
+    def _known_generator(cls, name: str) -> str:
+        from argen_rl.generation.registry import GENERATORS
+
+        if name not in GENERATORS:
+            raise ValueError(f"unknown generator {shorten(name)}; registered: {', '.join(sorted(GENERATORS))}")
+        return name
 
     def params(self, steps: int, a: float, b: float, seed: int) -> GenParams:
         return GenParams(steps=steps, a=a, b=b, w_min=self.w_min, w_max=self.w_max, resample=self.resample,

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from argen_rl.paths import Root
 from argen_rl.types import Emotion
 from argen_rl.video_io import (FRAME_EXTS, VIDEO_EXTS, FrameReadError, read_frame_folder,
                                read_video, sample_indices)
@@ -64,16 +65,22 @@ def load_generated(folder: Path, frames: int = 16, emotions: Sequence[str] | Non
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"generated-video folder not found: {folder}")
-    items = sorted(p for p in folder.iterdir()
-                   if (p.is_file() and p.suffix.lower() in VIDEO_EXTS + (".gif",)) or
-                   (p.is_dir() and any(f.suffix.lower() in FRAME_EXTS for f in p.iterdir())))
+    trust = Root.of(folder)            # argen_rl.paths: no symlink out of the folder is followed
+    out = VideoSet([], [], [], [], [])
+    items = []
+    for p in sorted(folder.iterdir()):
+        why = trust.escape(p)
+        if why:
+            out.skipped[p.stem] = why
+        elif (p.is_file() and p.suffix.lower() in VIDEO_EXTS + (".gif",)) or \
+                (p.is_dir() and any(f.suffix.lower() in FRAME_EXTS for f in p.iterdir())):
+            items.append(p)
     # an mp4 and a gif preview of the same stem count once (prefer the mp4)
     by_stem: dict[str, Path] = {}
     for p in items:
         if p.stem not in by_stem or p.suffix.lower() != ".gif":
             by_stem[p.stem] = p
     wanted = {_emotion_name(e) for e in emotions} if emotions else None
-    out = VideoSet([], [], [], [], [])
     for stem, p in tqdm(sorted(by_stem.items()), desc="reading videos", disable=not progress, unit="video"):
         meta = {}
         side = p.with_suffix(".json") if p.is_file() else p.parent / f"{p.name}.json"

@@ -17,11 +17,6 @@ def run(
     fresh: bool = typer.Option(False, "--fresh", help="ignore existing checkpoints (resume: false)"),
 ) -> None:
     """Train (resuming from the latest checkpoint in run_dir), then evaluate on held-out contexts."""
-    from argen_rl.config import ConfigError
     from experiments.train_policy import main
 
-    try:
-        main(config, run_dir=run_dir, iterations=iterations, fresh=fresh)
-    except ConfigError as err:
-        typer.echo(str(err), err=True)
-        raise typer.Exit(2) from None
+    main(config, run_dir=run_dir, iterations=iterations, fresh=fresh)   # errors: argen_rl.cli_errors

@@ -82,3 +82,12 @@ class TrainConfig(StrictModel):
     """Held-out evaluation after training."""
     ray: RayConfig = Field(default_factory=RayConfig)
     """Where and how wide to run."""
+
+    def check_files(self, source: str, prefix: str = "") -> None:
+        """Every configured input exists (ConfigError naming key and file otherwise); run before
+        Ray starts. ``env.contexts`` may be missing when ``build_sample_contexts`` will build it."""
+        from argen_rl.config import model_paths, require_paths
+
+        checks = [] if self.build_sample_contexts else [(f"{prefix}env.contexts", self.env.contexts, "any")]
+        require_paths(source, checks + model_paths(f"{prefix}env.generation.generator_config",
+                                                   self.env.generation.generator_config))

@@ -4,9 +4,7 @@ readers load them back with the right counts, the original tree is byte-for-byte
 are identical and resume without duplicates."""
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -17,23 +15,9 @@ from argen_rl.augment.config import AugmentConfig
 from argen_rl.augment.writer import META_DIR, augment, load_manifest
 from argen_rl.data import build_sample_dataset, class_counts, read_dataset
 from argen_rl.types import Emotion
+from tests.tree_tools import tree_hash
 
 SIZE = 96          # small frames keep the module quick; the layout does not care
-
-
-def tree_hash(root: Path) -> str:
-    """sha1 over every path, symlink target and file's bytes under ``root``."""
-    h = hashlib.sha1()
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]):
-            p = Path(dirpath) / name
-            h.update(str(p.relative_to(root)).encode())
-            if p.is_symlink():
-                h.update(os.readlink(p).encode())
-            elif p.is_file():
-                h.update(p.read_bytes())
-    return h.hexdigest()
 
 
 @pytest.fixture(scope="module")
