@@ -4,22 +4,22 @@
 ``splits.json``), then runs ``recognition_trainable`` for every grid point, each reserving
 ``resources`` (e.g. 1 GPU + N CPUs for its DataLoader workers, so one GPU node runs as many
 trials side by side as it has GPUs and a cluster runs the whole table). A trial reports every
-epoch to Tune with its checkpoint folder (``last.pt`` + ``best.pt``), so Tune keeps the latest
-one in ``<out>/tune/<name>/<trial>/checkpoint_*``; ``run_grid(cfg, resume=True)`` restores the
-experiment with ``Tuner.restore``: finished trials are kept, interrupted ones restart from their
-last epoch and, being seeded per epoch, finish with the numbers of an uninterrupted run.
+epoch to Tune (progress.csv, TensorBoard events) and checkpoints into its own folder
+``<out>/tune/<name>/<trial>/run/`` (``last.pt``, ``best.pt``, ``metrics.csv``).
+
+``run_grid(cfg, resume=True)`` restores the experiment with ``Tuner.restore``: finished trials
+are kept, interrupted ones rerun, continue from their last finished epoch and, being seeded per
+epoch, end with the numbers of an uninterrupted run. On a cluster ``out`` must be a filesystem
+every node mounts (the dataset must be anyway).
 
 Outputs under ``out``: ``recognition.csv`` / ``.md`` / ``_folds.json`` (the table, as
 ``experiment.write_results``), ``splits.json`` (clip ids per fold and role), ``grid_config.json``
-and the Tune experiment ``tune/<name>/`` (per trial: progress.csv, result.json, TensorBoard
-events, the latest checkpoint).
+and the Tune experiment ``tune/<name>/``.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,6 +76,8 @@ class RecognitionGridConfig(StrictModel):
     """Trials running at once (None = as many as the resources allow)."""
     max_failures: int = 1
     """Retries of a trial that raised (it restarts from its last checkpoint)."""
+    reuse_actors: bool = True
+    """Run the next trial in a finished trial's process (saves the ~5 s torch start per trial)."""
     torch_threads: int | None = None
     """torch intra-op threads per trial; None = the trial's CPU reservation."""
     ray: RayCluster = Field(default_factory=RayCluster)
@@ -105,7 +107,7 @@ class RecognitionGridConfig(StrictModel):
     def fingerprint(self) -> str:
         """What the table depends on (not resources or concurrency)."""
         d = self.model_dump(mode="json")
-        for k in ("resources", "max_concurrent_trials", "max_failures", "torch_threads", "ray"):
+        for k in ("resources", "max_concurrent_trials", "max_failures", "reuse_actors", "torch_threads", "ray"):
             d.pop(k)
         d["train"] = self.train.fingerprint()
         return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
@@ -144,8 +146,8 @@ class GridResult:
 
 def recognition_trainable(config: dict, grid: dict) -> None:
     """Tune function trainable: ``config`` = {model, fold, data}; ``grid`` the whole
-    RecognitionGridConfig (``tune.with_parameters``). Reports every epoch with a checkpoint,
-    then ``phase: done`` with the test metrics and the serialized FoldResult."""
+    RecognitionGridConfig (``tune.with_parameters``). Reports every epoch, then ``phase: done``
+    with the test metrics and the serialized FoldResult."""
     import torch
 
     cfg = RecognitionGridConfig.model_validate(grid)
@@ -157,18 +159,13 @@ def recognition_trainable(config: dict, grid: dict) -> None:
     plans = plan_folds(Path(cfg.data), Path(cfg.augmented) if cfg.augmented else None, train,
                        [int(fold)] if fold.isdigit() else None, cfg.max_test_clips, progress=False)
     plan = next(p for p in plans if p.fold == fold)
-    run_dir = Path.cwd() / "run"              # the trial's working folder
-    ckpt = tune.get_checkpoint()
-    if ckpt is not None:                       # restored or retried: continue from the last epoch
-        with ckpt.as_directory() as d:
-            (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
-            for f in Path(d).iterdir():
-                if f.suffix == ".pt":
-                    shutil.copy2(f, run_dir / "checkpoints" / f.name)
+    # the trial's own folder in the experiment (out/tune/<name>/<trial>/run): checkpoints and
+    # metrics.csv live there (Tune writes the TensorBoard events beside it), so a restored or retried trial resumes from its
+    # last finished epoch (Tune's own state snapshot can lag behind the last epoch)
+    run_dir = Path(cfg.out) / "tune" / cfg.name / trial_name(config["model"], fold, config["data"]) / "run"
 
     def report(row: dict, ckpt_dir: Path | None) -> None:
-        metrics = {"phase": "train", **{k: v for k, v in row.items() if v is not None}}
-        tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(str(ckpt_dir)))
+        tune.report({"phase": "train", **{k: v for k, v in row.items() if v is not None}})
 
     res = run_trial(plan, config["model"], config["data"], train, run_dir=run_dir, progress=False,
                     tensorboard=False, on_epoch=report)
@@ -198,8 +195,6 @@ def run_grid(cfg: RecognitionGridConfig, resume: bool = False, progress: bool = 
 
     from argen_rl.train.loop import init_ray
 
-    # a trial checkpoints every epoch; Tune's advice to checkpoint less does not apply
-    os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
     if not cfg.data:
         raise ValueError("the recognition grid needs data: the original dataset root")
     cfg = cfg.absolute()
@@ -226,12 +221,11 @@ def run_grid(cfg: RecognitionGridConfig, resume: bool = False, progress: bool = 
                 param_space={"model": tune.grid_search(cfg.models), "fold": tune.grid_search([p.fold for p in plans]),
                              "data": tune.grid_search(cfg.variants())},
                 tune_config=tune.TuneConfig(
-                    max_concurrent_trials=cfg.max_concurrent_trials,
+                    max_concurrent_trials=cfg.max_concurrent_trials, reuse_actors=cfg.reuse_actors,
                     trial_name_creator=lambda t: trial_name(t.config["model"], t.config["fold"], t.config["data"]),
                     trial_dirname_creator=lambda t: trial_name(t.config["model"], t.config["fold"], t.config["data"])),
                 run_config=tune.RunConfig(
                     name=cfg.name, storage_path=str(out / "tune"), verbose=0, callbacks=[TrialProgress(bar)],
-                    checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
                     failure_config=tune.FailureConfig(max_failures=cfg.max_failures)))
         grid = tuner.fit()
     finally:
