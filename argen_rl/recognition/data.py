@@ -89,15 +89,17 @@ def resize_short_side(frame: np.ndarray, side: int) -> np.ndarray:
 
 
 def color_jitter(frames: np.ndarray, strength: float, rng: np.random.Generator) -> np.ndarray:
-    """Brightness, contrast and saturation factors each in [1 - s, 1 + s], one draw per clip."""
+    """Brightness, contrast and saturation factors each in [1 - s, 1 + s], one draw per clip
+    (torchvision's definitions: contrast blends with the frame's mean grey, saturation with its
+    grey image). Saturating uint8 OpenCV ops: ~5x faster than the float32 formulas."""
     b, c, s = rng.uniform(1 - strength, 1 + strength, size=3)
-    luma = np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    x = frames.astype(np.float32) * b
-    mean = (x @ luma).mean(axis=(1, 2), keepdims=True)[..., None]     # per frame, (T, 1, 1, 1)
-    x = (x - mean) * c + mean
-    gray = (x @ luma)[..., None]
-    x = (x - gray) * s + gray
-    return np.clip(x, 0, 255).astype(np.uint8)
+    out = np.empty_like(frames)
+    for t, f in enumerate(frames):
+        mean = float(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY).mean())
+        x = cv2.addWeighted(f, b * c, f, 0.0, b * mean * (1 - c))          # (b*f - b*m)*c + b*m
+        gray = cv2.cvtColor(cv2.cvtColor(x, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+        out[t] = cv2.addWeighted(x, s, gray, 1 - s, 0.0)
+    return out
 
 
 # -- the decode cache -------------------------------------------------------------------------------
@@ -296,9 +298,13 @@ def _worker_init(_worker_id: int) -> None:
 
 def make_loader(dataset: ClipDataset, batch_size: int, shuffle: bool, seed: int = 0, num_workers: int = 0,
                 pin_memory: bool = False, prefetch_factor: int = 2) -> DataLoader:
-    """A DataLoader over ``EpochBatches``; persistent workers keep their decode caches."""
+    """A DataLoader over ``EpochBatches``; persistent workers keep their decode caches.
+
+    Workers start from a fork server, not by forking this process: a process whose OpenCV
+    thread pool has run (any cv2 call on a large image) deadlocks its forked children's first
+    cv2 call."""
     sampler = EpochBatches(len(dataset), batch_size, shuffle, seed, drop_single=shuffle)
-    extra = {"prefetch_factor": prefetch_factor, "persistent_workers": True,
-             "worker_init_fn": _worker_init} if num_workers > 0 else {}
+    extra = {"prefetch_factor": prefetch_factor, "persistent_workers": True, "worker_init_fn": _worker_init,
+             "multiprocessing_context": "forkserver"} if num_workers > 0 else {}
     return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate_clips, num_workers=num_workers,
                       pin_memory=pin_memory, **extra)

@@ -106,3 +106,18 @@ def test_cli_rejects_a_bad_model_before_training(roots):
     orig, _ = roots
     bad = CliRunner().invoke(app, ["run", "--data", str(orig), "--models", "res50_gru"])
     assert bad.exit_code != 0 and "res50_gru" in str(bad.exception)
+
+
+@pytest.mark.parametrize("name", ["recognition_dfew_gpu.yaml", "recognition_clip_gpu.yaml", "recognition_cpu.yaml"])
+def test_shipped_grid_configs_validate(name):
+    from pathlib import Path
+
+    from argen_rl.config import load_config
+    from argen_rl.recognition.grid import RecognitionGridConfig
+
+    cfg = load_config(Path(__file__).resolve().parents[2] / "experiments" / "configs" / name, RecognitionGridConfig)
+    assert cfg.models and cfg.train.frames in (4, 16)
+    if name == "recognition_dfew_gpu.yaml":          # the recipe docs/recognition.md states
+        t = cfg.train
+        assert (t.lr, t.momentum, t.weight_decay, t.epochs, t.step_epochs, t.batch_size) == (0.01, 0.9, 1e-4, 100, 40, 32)
+        assert cfg.resources.gpu == 1 and len(cfg.models) == 4
