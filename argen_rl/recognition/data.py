@@ -301,10 +301,17 @@ def make_loader(dataset: ClipDataset, batch_size: int, shuffle: bool, seed: int 
     """A DataLoader over ``EpochBatches``; persistent workers keep their decode caches.
 
     Workers start from a fork server, not by forking this process: a process whose OpenCV
-    thread pool has run (any cv2 call on a large image) deadlocks its forked children's first
-    cv2 call."""
+    thread pool has run (any cv2 call on a large image) can deadlock its forked children's first
+    cv2 call. The server preloads this module (torch, cv2) instead of the caller's ``__main__``
+    (a Ray worker's, under Tune), so workers start in a fraction of a second."""
+    import multiprocessing
+
     sampler = EpochBatches(len(dataset), batch_size, shuffle, seed, drop_single=shuffle)
-    extra = {"prefetch_factor": prefetch_factor, "persistent_workers": True, "worker_init_fn": _worker_init,
-             "multiprocessing_context": "forkserver"} if num_workers > 0 else {}
+    extra = {}
+    if num_workers > 0:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload([__name__])
+        extra = {"prefetch_factor": prefetch_factor, "persistent_workers": True, "worker_init_fn": _worker_init,
+                 "multiprocessing_context": ctx}
     return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate_clips, num_workers=num_workers,
                       pin_memory=pin_memory, **extra)
