@@ -1,12 +1,14 @@
 """Recognition experiment entry point (ARGen Table 2): baselines trained on the original data and
-on original + ARGen clips, DFEW folds averaged; prints the table and writes CSV + Markdown.
+on original + ARGen clips, DFEW folds averaged, one Ray Tune trial per (model, fold, data);
+prints the table and writes CSV + Markdown (docs/recognition.md).
 
-    python experiments/recognition.py --data DFEW_ROOT --augmented AUG_ROOT --out runs/recognition
-    # a quick CPU run on the sample dataset:
-    python experiments/recognition.py --data SAMPLE_ROOT --models res18_transformer --epochs 5 \\
-        --input-size 64 --frames 8 --width 16
+    python experiments/recognition.py -c experiments/configs/recognition_dfew_gpu.yaml
+    python experiments/recognition.py -c experiments/configs/recognition_dfew_gpu.yaml --resume
+    # the CPU-size grid on the sample dataset:
+    python experiments/recognition.py -c experiments/configs/recognition_cpu.yaml \\
+        --data SAMPLE_ROOT --augmented AUG_ROOT
 
-Same options as ``argen recognize run``; also usable with ``ray job submit -- python ...``.
+Same options as ``argen recognize run``; on a cluster: ``ray job submit -- python ...``.
 """
 from __future__ import annotations
 

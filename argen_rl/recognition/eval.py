@@ -53,9 +53,24 @@ def to_input(frames_u8: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def predict(model: torch.nn.Module, frames_u8: torch.Tensor, batch_size: int = 16) -> np.ndarray:
-    """Class indices for uint8 clips (N, T, H, W, 3), converted batch by batch."""
+def predict(model: torch.nn.Module, loader, device: torch.device | None = None,
+            amp: torch.dtype | None = None) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
+    """(true labels, predicted labels, skipped clip id -> reason) over a loader of
+    ``recognition.data.collate_clips`` batches."""
+    from argen_rl.recognition.runtime import autocast, to_device
+
+    device = device or next(model.parameters()).device
     model.eval()
-    preds = [model(to_input(frames_u8[i:i + batch_size])).argmax(dim=1)
-             for i in range(0, len(frames_u8), batch_size)]
-    return torch.cat(preds).numpy() if preds else np.zeros(0, dtype=int)
+    y_true, y_pred, skipped = [], [], {}
+    for batch in loader:
+        skipped.update(batch["skipped"])
+        if not len(batch["labels"]):
+            continue
+        frames, labels = to_device(batch, device)
+        with autocast(device, amp):
+            logits = model(to_input(frames))
+        y_pred.append(logits.argmax(dim=1).cpu())
+        y_true.append(labels.cpu())
+    if not y_true:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int), skipped
+    return torch.cat(y_true).numpy(), torch.cat(y_pred).numpy(), skipped

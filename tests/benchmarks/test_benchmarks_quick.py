@@ -18,6 +18,7 @@ CASES = [
     ("ti2v_bench.py", ["speed-up ours vs naive:", "TFLOP/s"]),
     ("face_bench.py", ["face mesh 478", "FER net only", "frame quality"]),
     ("warp_bench.py", ["p(target)", "ratio", "16-frame video"]),
+    ("recognition_bench.py", ["train clips/s", "loader share", "peak RSS ratio 400/40 clips"]),
     pytest.param("env_bench.py", ["2 actors, cache on", "hit rate"], marks=pytest.mark.ray),
     pytest.param("serve_load.py", ["throughput ratio 2 vs 1 replicas"], marks=pytest.mark.ray),
 ]
