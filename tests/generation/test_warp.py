@@ -100,7 +100,9 @@ def test_same_seed_identical_different_seeds_differ(gen, grace_hopper):
 
 
 def test_fewer_keyframes_fewer_warps(grace_hopper):
-    gen = WarpGenerator()
+    """S keyframes are warped exactly (at most F - 1; frame 0 is free); with blinks off nothing
+    else is. Version 2 always includes the apex frame among them."""
+    gen = WarpGenerator({"blink_rate_per_min": 0.0})
     ref = gen.reference(grace_hopper, 128)
     counts = {}
     for steps in (2, 5, 15, 50):
@@ -108,9 +110,12 @@ def test_fewer_keyframes_fewer_warps(grace_hopper):
         v = gen.generate([_req(grace_hopper, "surprise", SURPRISE, steps=steps, size=128)])[0]
         counts[steps] = ref.warp.calls - before
         assert v.meta["warps"] == counts[steps] and len(v.meta["keyframes"]) == counts[steps] + 1
-    assert counts == {2: 2, 5: 5, 15: 15, 50: 15}   # S keyframes, at most F - 1 (frame 0 is free)
-    # in-between frames are cross-fades of their neighbouring keyframes
-    v = gen.generate([_req(grace_hopper, "surprise", SURPRISE, steps=3, size=128)])[0]
+        assert v.meta["apex_frame"] in v.meta["keyframes"]
+    assert counts == {2: 2, 5: 5, 15: 15, 50: 15}
+
+
+def test_version1_in_betweens_are_pixel_cross_fades(grace_hopper):
+    v = WarpGenerator({"version": 1}).generate([_req(grace_hopper, "surprise", SURPRISE, steps=3, size=128)])[0]
     k = v.meta["keyframes"]
     mid = (k[0] + k[1]) // 2
     t = (mid - k[0]) / (k[1] - k[0])
