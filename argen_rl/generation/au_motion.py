@@ -366,7 +366,7 @@ def _nose_side(g: _Geometry) -> np.ndarray:
 
 
 def au4_v2(g: _Geometry) -> np.ndarray:   # brow lowerer: down, together, pressing the upper lids
-    d = _brow_field(g, 0.30, 0.18, 0.10, 0.25)
+    d = _brow_field(g, 0.30, 0.22, 0.12, 0.25)
     d[_UPPER_LID, 1] += 0.015 * _lid_profile(g, _UPPER_LID)[_UPPER_LID]
     return d
 
@@ -450,7 +450,7 @@ def au16_v2(g: _Geometry) -> np.ndarray:  # lower lip depressor: down, flattened
 def au1_v2(g: _Geometry) -> np.ndarray:   # inner brow raiser
     """Inner brows up, and the inner part of the upper lids with them (FACS: AU1 can pull the
     medial upper lid up, the slanted lid of sadness)."""
-    d = _brow_field(g, 0.22, -0.15, 0.0, 0.16, smooth_lid=True)
+    d = _brow_field(g, 0.22, -0.17, 0.0, 0.16, smooth_lid=True)
     P = g.P
     medial = np.clip(1.0 - (np.abs(P[:, 0]) - 0.3) / 0.25, 0.0, 1.0) * (np.abs(P[:, 0]) < 0.55)
     d += _upper_lid_lift(g, 0.02) * medial[:, None]
@@ -567,9 +567,23 @@ class AUMotionModel:
 # Neutral-face geometry in IOD units (eye-centre distance). A relaxed mouth's corners sit at
 # about the height of the inner-lip midline (grace_hopper, neutral: +0.003) and the mouth is
 # ~0.85-0.9 IOD wide (grace_hopper: 0.86); the smiling astronaut measures lift 0.156, width 1.02.
-NEUTRAL_CORNER_LIFT = 0.02
-NEUTRAL_MOUTH_WIDTH = 0.90
-SMILE_AU6 = 0.7                              # AU6 removed per unit of AU12 removed
+@dataclass(frozen=True)
+class NeutralShape:
+    """The neutral mouth a smile is measured against and how much cheek goes with it."""
+
+    corner_lift: float = 0.02    # IOD; corners this far above the inner-lip midline count as neutral
+    mouth_width: float = 0.90    # IOD
+    au6_per_au12: float = 0.7    # AU6 removed per unit of AU12 removed (a Duchenne smile raises the cheeks)
+
+
+NEUTRAL_V1 = NeutralShape()
+NEUTRAL_V2 = NeutralShape(corner_lift=-0.01, au6_per_au12=1.0)
+"""Version 2 aims a little below the midline and takes more cheek with the smile: measured on the
+three smiling TUNING faces with FER2013, a de-smiled face with the corners left at +0.02 still
+read happy (0.40 / 0.37 / 0.14 happy), at -0.01 with 1.0 x AU6 it reads 0.13 / 0.21 / 0.10."""
+NEUTRAL_CORNER_LIFT = NEUTRAL_V1.corner_lift
+NEUTRAL_MOUTH_WIDTH = NEUTRAL_V1.mouth_width
+SMILE_AU6 = NEUTRAL_V1.au6_per_au12
 MAX_NEUTRALISE = 8.0                         # a broad smile needs more than one "E" of AU12
 
 
@@ -590,14 +604,14 @@ def mouth_state(points: np.ndarray) -> MouthState:
     return MouthState(float(lift), float(width), max(gap, 0.0))
 
 
-def smile_intensity(model: AUMotionModel) -> float:
+def smile_intensity(model: AUMotionModel, neutral: NeutralShape = NEUTRAL_V1) -> float:
     """AU12 intensity that explains the reference's smile: the larger of its corner-lift and
     widening excesses over the neutral shape, each divided by what one unit of this face's AU12
     field produces (measured by applying the field)."""
     state = mouth_state(model.points)
     unit = mouth_state(model.points + model.basis(12))
-    lift = max(state.corner_lift - NEUTRAL_CORNER_LIFT, 0.0) / max(unit.corner_lift - state.corner_lift, 1e-6)
-    widen = max(state.width - NEUTRAL_MOUTH_WIDTH, 0.0) / max(unit.width - state.width, 1e-6)
+    lift = max(state.corner_lift - neutral.corner_lift, 0.0) / max(unit.corner_lift - state.corner_lift, 1e-6)
+    widen = max(state.width - neutral.mouth_width, 0.0) / max(unit.width - state.width, 1e-6)
     return float(min(max(lift, widen), MAX_NEUTRALISE))
 
 
@@ -614,7 +628,8 @@ def close_mouth_field(model: AUMotionModel, base: np.ndarray) -> np.ndarray:
     return d
 
 
-def neutralising(model: AUMotionModel, enabled: bool = True) -> tuple[np.ndarray, dict[str, float]]:
+def neutralising(model: AUMotionModel, enabled: bool = True,
+                 neutral: NeutralShape = NEUTRAL_V1) -> tuple[np.ndarray, dict[str, float]]:
     """Displacement (478, 2 pixels) taking a smile / open mouth off the reference, and a record.
 
     The smile is removed with negative AU12 scaled to the measured excess over the neutral shape;
@@ -625,12 +640,12 @@ def neutralising(model: AUMotionModel, enabled: bool = True) -> tuple[np.ndarray
         return disp, {}
     state = mouth_state(model.points)
     info: dict[str, float] = {}
-    smile = smile_intensity(model)
+    smile = smile_intensity(model, neutral)
     if smile > 0.25:
         # a smile raises the cheeks too (AU6, Duchenne): lower them with it
-        disp += -smile * model.basis(12) - SMILE_AU6 * smile * model.basis(6)
+        disp += -smile * model.basis(12) - neutral.au6_per_au12 * smile * model.basis(6)
         info["au12"] = -round(smile, 3)
-        info["au6"] = -round(SMILE_AU6 * smile, 3)
+        info["au6"] = -round(neutral.au6_per_au12 * smile, 3)
     if state.opening > 0.01:
         disp += close_mouth_field(model, disp)
         info["mouth_opening_iod"] = round(state.opening, 4)

@@ -40,7 +40,7 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
-from typing import Literal, Sequence
+from typing import Callable, Literal, Sequence
 
 import cv2
 import numpy as np
@@ -48,8 +48,8 @@ import numpy as np
 from argen_rl.config import StrictModel
 from argen_rl.generation.appearance import SkinShading, neutral_texture
 from argen_rl.generation.au_motion import (
-    AU_FIELDS, AU_FIELDS_V1, MAX_INTENSITY, AUMotionModel, FaceFrame, blink_displacement, check_aus,
-    neutralising,
+    AU_FIELDS, AU_FIELDS_V1, MAX_INTENSITY, NEUTRAL_V1, NEUTRAL_V2, AUMotionModel, FaceFrame,
+    blink_displacement, check_aus, neutralising,
 )
 from argen_rl.generation.dynamics import (
     apex_frame, blink_closure, follow_curve, head_motion, onset_frames_for, rigid,
@@ -139,13 +139,20 @@ class WarpGenerator:
 
     name = "warp"
 
-    def __init__(self, config: WarpConfig | dict | None = None):
+    def __init__(self, config: WarpConfig | dict | None = None, fields: dict[int, Callable] | None = None):
+        """``fields`` replaces the AU field table (``au_motion.AU_FIELDS`` / ``AU_FIELDS_V1`` by
+        version) for experiments such as the PLS comparison of ``benchmarks/expression_bench.py``;
+        the generator id then records the fields' names."""
         if config is None:
             config = WarpConfig()
         elif isinstance(config, dict):
             config = WarpConfig(**config)
         self.config = config
-        digest = hashlib.sha1(json.dumps(config.model_dump(), sort_keys=True).encode()).hexdigest()
+        self.fields = fields
+        ident = config.model_dump()
+        if fields is not None:
+            ident["fields"] = {str(k): getattr(f, "__name__", repr(f)) for k, f in sorted(fields.items())}
+        digest = hashlib.sha1(json.dumps(ident, sort_keys=True).encode()).hexdigest()
         self.generator_id = f"warp-{digest[:10]}"
         self._mesh = None
         self._cache: OrderedDict[tuple, _Reference] = OrderedDict()
@@ -175,8 +182,8 @@ class WarpGenerator:
         v2 = cfg.version == 2
         face = align_face(image, np.asarray(pts, np.float64), size, cfg.margin)
         anchors = border_anchors(size, cfg.border_anchors)
-        motion = AUMotionModel(face.points, AU_FIELDS if v2 else AU_FIELDS_V1)
-        neutral_disp, neutral_info = neutralising(motion, cfg.neutralise)
+        motion = AUMotionModel(face.points, self.fields or (AU_FIELDS if v2 else AU_FIELDS_V1))
+        neutral_disp, neutral_info = neutralising(motion, cfg.neutralise, NEUTRAL_V2 if v2 else NEUTRAL_V1)
         # triangulate the neutralised shape: every target is built from it, and its closed,
         # unsmiling mouth gives a clean upper-lip/lower-lip strip (see triangulate)
         topo = np.concatenate([face.points + neutral_disp, anchors])
@@ -265,14 +272,19 @@ class WarpGenerator:
             else:
                 mx, my = _lerp_maps(key_map(k0), key_map(k1), t)
             e = float(rendered[f])
-            src = _blend_texture(ref.image, ref.neutral_image, apex_tex, e)
+            src = _blend_texture(ref.image, apex_tex, e)
             img = cv2.remap(src, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             if cfg.mouth_fill:
                 up, lo, caps = teeth_in_gap({au: e * v for au, v in target.items()})
-                opacity = 1.0 if ref.closed_image is None else min(1.0, 2.0 * e)
                 pf = FaceFrame.from_landmarks(pts)
-                if ref.closed_image is not None and mouth_opening(pts, pf) < 1.5:
-                    draw_lip_seam(img, pts, pf, min(1.0, 2.0 * e))     # the warp closed this mouth
+                gap = mouth_opening(pts, pf)
+                # a cavity fades in as the lips part (no one-frame jump when the gap passes 1 px);
+                # a reference's own open mouth shows through while it closes
+                opacity = float(np.clip((gap - 0.5) / 2.0, 0.0, 1.0))
+                if ref.closed_image is not None:
+                    opacity *= e
+                    if gap < 1.5:
+                        draw_lip_seam(img, pts, pf, e)     # the warp closed this mouth: give it a seam
                 fill_mouth(img, pts, pf, up, lo, opacity, style=ref.mouth_style, caps=caps)
             frames[f] = img
         ref.warp.calls += warps
@@ -326,7 +338,7 @@ class WarpGenerator:
         return Video(frames, fps=cfg.fps, meta=meta)
 
 
-SMILE_TEXTURE_FULL = 3.0
+SMILE_TEXTURE_FULL = 2.0
 """Measured smile (AU12 intensity removed) at which the smile's texture is fully flattened."""
 
 
@@ -356,14 +368,13 @@ def _lerp_maps(m0: tuple[np.ndarray, np.ndarray], m1: tuple[np.ndarray, np.ndarr
     return cv2.addWeighted(m0[0], 1.0 - t, m1[0], t, 0.0), cv2.addWeighted(m0[1], 1.0 - t, m1[1], t, 0.0)
 
 
-def _blend_texture(ref: np.ndarray, neutral: np.ndarray, apex: np.ndarray, e: float) -> np.ndarray:
-    """(1 - wn) ref + (wn - e) neutral + e apex, wn = min(1, 2e): the smile's texture goes twice
-    as fast as the new expression's comes (as the open mouth's teeth did in version 1)."""
-    wn = min(1.0, 2.0 * e)
-    if neutral is ref and apex is ref:
+def _blend_texture(ref: np.ndarray, apex: np.ndarray, e: float) -> np.ndarray:
+    """(1 - e) ref + e apex: the reference's texture turns into the apex texture (neutralised and
+    shaded) exactly as fast as the geometry moves, so texture never leads the motion (a smile's
+    folds fading faster than the smile would make one frame step carry most of the change)."""
+    if apex is ref or e <= 0:
         return ref
-    tmp = cv2.addWeighted(ref, 1.0 - wn, neutral, wn - e, 0.0)
-    return cv2.addWeighted(tmp, 1.0, apex, e, 0.0)
+    return cv2.addWeighted(ref, 1.0 - e, apex, e, 0.0)
 
 
 def check_image(image: np.ndarray) -> None:

@@ -222,8 +222,9 @@ class MouthStyle:
         light = float(np.clip(skin_y / 170.0, 0.55, 1.05))
         cavity = tuple(float(v) for v in np.clip(lip * 0.24, 10, 70))
         tongue = tuple(float(v) for v in np.clip(lip * 0.55 + 10, 30, 170))
-        up = tuple(float(v) for v in np.clip(np.array([238.0, 226, 200]) * light, 0, 255))
-        lo = tuple(float(v) for v in np.clip(np.array([212.0, 198, 172]) * light, 0, 255))
+        # teeth inside a mouth are in the lips' shade: well below white, the lower ones darker
+        up = tuple(float(v) for v in np.clip(np.array([222.0, 210, 186]) * light, 0, 255))
+        lo = tuple(float(v) for v in np.clip(np.array([176.0, 163, 140]) * light, 0, 255))
         return cls(cavity, tongue, up, lo, 1.0)
 
 
@@ -297,7 +298,7 @@ def fill_mouth(image: np.ndarray, points: np.ndarray, frame: FaceFrame, upper_te
     ``opacity`` < 1 lets a reference's own open mouth show through (early frames of a clip).
     """
     gap = mouth_opening(points, frame)
-    if gap < min_gap_px or opacity <= 0:
+    if gap < min_gap_px or opacity <= 0.01:
         return image
     poly = points[list(MOUTH_POLYGON)]
     x0, y0 = np.floor(poly.min(0)).astype(int) - 2
