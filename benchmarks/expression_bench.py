@@ -73,17 +73,9 @@ class Readers:
 
 
 def step_share(frames: np.ndarray) -> float:
-    """Largest frame-to-frame change / largest change from frame 0: mean |grey| difference of the
-    frames at 64 x 64 (what the FER2013 classifier reads). At full resolution a sub-pixel head
-    shift of a finely textured face (grace_hopper's wrinkles, a flag) already differs by ~5 grey
-    levels per frame, which says nothing about how the *expression* moves."""
-    import cv2
+    from argen_rl.generation.dynamics import image_step_share
 
-    g = np.stack([cv2.resize(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), (64, 64), interpolation=cv2.INTER_AREA)
-                  for f in frames]).astype(np.float32)
-    steps = np.abs(np.diff(g, axis=0)).mean((1, 2))
-    total = np.abs(g - g[:1]).mean((1, 2)).max()
-    return float(steps.max() / total) if total > 1e-6 else 0.0
+    return image_step_share(frames)
 
 
 def intensity_sets(emotion, kb, samples: int, seed: int) -> list[tuple[str, dict[int, float]]]:

@@ -128,6 +128,7 @@ class _Geometry:
         self.mouth_u = 0.5 * (P[61, 0] + P[291, 0])
         self.half_width = max(0.5 * abs(P[291, 0] - P[61, 0]), 0.2)
         self.mouth_v = float(P[list(INNER_UPPER_LIP + INNER_LOWER_LIP)].mean(0)[1])
+        self.nose_v = float(P[lm.NOSE_TIP, 1])
         self.brow_v = float(P[list(BROWS), 1].mean())
         self.eye_v = float(P[list(EYE_CORNERS), 1].mean())
 
@@ -426,8 +427,8 @@ def au10_v2(g: _Geometry) -> np.ndarray:  # upper lip raiser
 def au11(g: _Geometry) -> np.ndarray:     # nasolabial deepener: mostly shading (appearance layer)
     P = g.P
     d = np.zeros_like(P)
-    d[_UPPER_LIPS, 1] = -0.02 * (1.0 - g.lip_profile(P[_UPPER_LIPS, 0], 0.0))
-    d[:, 1] += -0.02 * _pair(P, 0.4, g.mouth_v - 0.2, 0.1, 0.12) * ~_UPPER_LIPS
+    d[_UPPER_LIPS, 1] = -0.025 * (1.0 - g.lip_profile(P[_UPPER_LIPS, 0], 0.0))
+    d[:, 1] += -0.025 * _pair(P, 0.4, g.mouth_v - 0.2, 0.1, 0.12) * ~_UPPER_LIPS
     return d
 
 
@@ -492,9 +493,22 @@ def au26_v2(g: _Geometry) -> np.ndarray:  # jaw drop: a rounder oval
     return _jaw(g, 0.36) + _corner_field(g, -0.08, 0.0, 0.12)
 
 
+def _below_nose(fn: Callable[[_Geometry], np.ndarray]) -> Callable[[_Geometry], np.ndarray]:
+    """Version 2 of a mouth AU's field: nothing at or above the nose tip moves (the corner fields'
+    Gaussian tails reached the nose wings: a lip stretcher moved the nose by up to 0.03 IOD)."""
+    def field(g: _Geometry) -> np.ndarray:
+        w = _smoothstep((g.P[:, 1] - g.nose_v) / 0.12)
+        return fn(g) * w[:, None]
+
+    field.__name__ = f"{fn.__name__}_below_nose"
+    field.__doc__ = fn.__doc__
+    return field
+
+
 AU_FIELDS: dict[int, Callable[[_Geometry], np.ndarray]] = {
     **AU_FIELDS_V1, 1: au1_v2, 2: au2_v2, 4: au4_v2, 5: au5_v2, 6: au6_v2, 7: au7_v2, 9: au9_v2, 10: au10_v2,
-    11: au11, 12: au12_v2, 15: au15_v2, 16: au16_v2, 20: au20_v2, 23: au23_v2, 26: au26_v2,
+    11: au11, 12: au12_v2, 15: _below_nose(au15_v2), 16: _below_nose(au16_v2), 20: _below_nose(au20_v2),
+    23: _below_nose(au23_v2), 24: _below_nose(au24), 26: _below_nose(au26_v2), 27: _below_nose(au27),
 }
 """Version 2 fields (``WarpConfig.version = 2``, the default)."""
 SUPPORTED_AUS: tuple[int, ...] = tuple(sorted(AU_FIELDS))
@@ -571,16 +585,18 @@ class AUMotionModel:
 class NeutralShape:
     """The neutral mouth a smile is measured against and how much cheek goes with it."""
 
-    corner_lift: float = 0.02    # IOD; corners this far above the inner-lip midline count as neutral
+    corner_lift: float = 0.02    # IOD; a smile is removed down to corners this far above the lip midline
     mouth_width: float = 0.90    # IOD
     au6_per_au12: float = 0.7    # AU6 removed per unit of AU12 removed (a Duchenne smile raises the cheeks)
+    detect_lift: float = 0.02    # a smile is only *detected* above this lift or ``mouth_width``
 
 
 NEUTRAL_V1 = NeutralShape()
 NEUTRAL_V2 = NeutralShape(corner_lift=-0.01, au6_per_au12=1.0)
-"""Version 2 aims a little below the midline and takes more cheek with the smile: measured on the
-three smiling TUNING faces with FER2013, a de-smiled face with the corners left at +0.02 still
-read happy (0.40 / 0.37 / 0.14 happy), at -0.01 with 1.0 x AU6 it reads 0.13 / 0.21 / 0.10."""
+"""Version 2 removes a detected smile down to a little below the midline and takes more cheek with
+it: measured on the three smiling TUNING faces with FER2013, a de-smiled face with the corners left
+at +0.02 still read happy (0.40 / 0.37 / 0.14), at -0.01 with 1.0 x AU6 0.13 / 0.21 / 0.10. A
+neutral face (grace_hopper: lift +0.003, width 0.86) is not touched."""
 NEUTRAL_CORNER_LIFT = NEUTRAL_V1.corner_lift
 NEUTRAL_MOUTH_WIDTH = NEUTRAL_V1.mouth_width
 SMILE_AU6 = NEUTRAL_V1.au6_per_au12
@@ -609,6 +625,8 @@ def smile_intensity(model: AUMotionModel, neutral: NeutralShape = NEUTRAL_V1) ->
     widening excesses over the neutral shape, each divided by what one unit of this face's AU12
     field produces (measured by applying the field)."""
     state = mouth_state(model.points)
+    if state.corner_lift <= neutral.detect_lift and state.width <= neutral.mouth_width:
+        return 0.0
     unit = mouth_state(model.points + model.basis(12))
     lift = max(state.corner_lift - neutral.corner_lift, 0.0) / max(unit.corner_lift - state.corner_lift, 1e-6)
     widen = max(state.width - neutral.mouth_width, 0.0) / max(unit.width - state.width, 1e-6)

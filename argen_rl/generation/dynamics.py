@@ -81,6 +81,20 @@ def largest_step_share(values: np.ndarray) -> float:
     return float(np.abs(np.diff(v)).max() / span) if span > 1e-12 else 0.0
 
 
+def image_step_share(frames: np.ndarray, side: int = 64) -> float:
+    """Largest frame-to-frame change / largest change from frame 0 of a clip's *frames*: mean
+    |grey| difference at ``side`` x ``side`` (64: what the FER2013 classifier reads). Measured
+    at full resolution, a sub-pixel head shift of a finely textured face (grace_hopper's wrinkles,
+    a flag) differs by ~5 grey levels per frame, which says nothing about the expression's motion."""
+    import cv2
+
+    g = np.stack([cv2.resize(cv2.cvtColor(np.ascontiguousarray(f), cv2.COLOR_RGB2GRAY), (side, side),
+                             interpolation=cv2.INTER_AREA) for f in frames]).astype(np.float32)
+    steps = np.abs(np.diff(g, axis=0)).mean((1, 2))
+    total = np.abs(g - g[:1]).mean((1, 2)).max()
+    return float(steps.max() / total) if total > 1e-6 else 0.0
+
+
 def blink_closure(rng: np.random.Generator, frames: int, fps: float, rate_per_min: float, blink_s: float,
                   keep_open: tuple[int, ...] = (0,)) -> np.ndarray:
     """(F,) eyelid closure in [0, 1] per frame from seeded Poisson blinks.

@@ -18,6 +18,8 @@ CASES = [
     ("ti2v_bench.py", ["speed-up ours vs naive:", "TFLOP/s"]),
     ("face_bench.py", ["face mesh 478", "FER net only", "frame quality"]),
     ("warp_bench.py", ["p(target)", "ratio", "16-frame video"]),
+    ("expression_bench.py", ["tuning faces", "held_out faces", "ratio new/old", "largest single-step share",
+                             "per intensity letter"]),
     pytest.param("env_bench.py", ["2 actors, cache on", "hit rate"], marks=pytest.mark.ray),
     pytest.param("serve_load.py", ["throughput ratio 2 vs 1 replicas"], marks=pytest.mark.ray),
 ]
