@@ -321,11 +321,11 @@ def au7_layer(s: SkinShading) -> np.ndarray:   # lid tightener: a tight bulge al
 def _nose_wrinkles(s: SkinShading, depth: float) -> np.ndarray:
     root_v, bridge_v = float(s.pt(168)[1]), float(s.pt(6)[1])
     lines = []
-    for k, dv in enumerate((-0.02, 0.035, 0.09, 0.145)):
+    for k, dv in enumerate((-0.02, 0.045, 0.11)):        # short, bowed lines across the root
         v = root_v + 0.4 * (bridge_v - root_v) + dv
-        half = 0.065 + 0.012 * k
-        lines.append(np.array([[-half, v + 0.03], [-0.5 * half, v - 0.004], [0.0, v - 0.012],
-                               [0.5 * half, v - 0.004], [half, v + 0.03]]))
+        half = 0.05 + 0.012 * k
+        lines.append(np.array([[-half, v + 0.025], [-0.5 * half, v + 0.002], [0.0, v - 0.008],
+                               [0.5 * half, v + 0.002], [half, v + 0.025]]))
     for sgn in (-1.0, 1.0):            # oblique lines down the sides of the nose
         for k in range(2):
             p0 = np.array([sgn * (0.12 + 0.03 * k), bridge_v + 0.08 + 0.06 * k])
@@ -342,7 +342,7 @@ def _nostrils(s: SkinShading, depth: float) -> np.ndarray:
 
 
 def au9_layer(s: SkinShading) -> np.ndarray:   # nose wrinkler
-    h = _nose_wrinkles(s, 0.035)
+    h = _nose_wrinkles(s, 0.03)
     h += _glabella(s, 0.01, 0.03)
     h += _nasolabial(s, 0.03, upper=1.0, lower=0.35)
     h += _lower_lid_bunch(s, 0.016, 0.01)

@@ -223,8 +223,8 @@ class MouthStyle:
         cavity = tuple(float(v) for v in np.clip(lip * 0.24, 10, 70))
         tongue = tuple(float(v) for v in np.clip(lip * 0.55 + 10, 30, 170))
         # teeth inside a mouth are in the lips' shade: well below white, the lower ones darker
-        up = tuple(float(v) for v in np.clip(np.array([222.0, 210, 186]) * light, 0, 255))
-        lo = tuple(float(v) for v in np.clip(np.array([176.0, 163, 140]) * light, 0, 255))
+        up = tuple(float(v) for v in np.clip(np.array([226.0, 212, 184]) * light, 0, 255))
+        lo = tuple(float(v) for v in np.clip(np.array([186.0, 170, 144]) * light, 0, 255))
         return cls(cavity, tongue, up, lo, 1.0)
 
 
@@ -319,35 +319,43 @@ def fill_mouth(image: np.ndarray, points: np.ndarray, frame: FaceFrame, upper_te
     t_up = min(upper_teeth * frame.iod, caps[0] * gap) * arch * frame.ey
     t_lo = min(lower_teeth * frame.iod, caps[1] * gap) * arch * frame.ey
     upper_teeth = _poly_mask(shape, np.concatenate([upper, (upper + t_up)[::-1]])) * mouth
-    lower_teeth = _poly_mask(shape, np.concatenate([lower, (lower - t_lo)[::-1]])) * mouth
+    lower_teeth = (_poly_mask(shape, np.concatenate([lower, (lower - t_lo)[::-1]])) * mouth
+                   if lower_teeth > 0 else None)
     # shading: teeth recede into shadow towards the corners, with a dark seam between teeth
-    # (central incisors ~0.12 IOD wide, then laterals and canines ~0.09)
-    ys, xs = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32)
+    # (central incisors ~0.12 IOD wide, then laterals and canines ~0.09); coordinates along
+    # (tu) and across (tv) the mouth as broadcast rows and columns
     centre = points[[13, 14]].mean(0) - off
-    tu = ((xs - centre[0]) * frame.ex[0] + (ys - centre[1]) * frame.ex[1]) / frame.iod
+    xs = (np.arange(shape[1], dtype=np.float32) - np.float32(centre[0]))[None, :]
+    ys = (np.arange(shape[0], dtype=np.float32) - np.float32(centre[1]))[:, None]
+    tu = (xs * np.float32(frame.ex[0]) + ys * np.float32(frame.ex[1])) / np.float32(frame.iod)
     half_w = max(abs(float((points[308] - points[78]) @ frame.ex)) / 2.0 / frame.iod, 0.05)
     style = style or MouthStyle.flat()
     soft = style.shading > 0        # version 2: softer falloff and seams (teeth, not a grille)
-    shade = np.clip(1.0 - (0.35 if soft else 0.6) * (tu / half_w) ** 2, 0.55 if soft else 0.3, 1.0)
-    seams = np.abs(tu)[..., None] - np.array([0.0, 0.12, 0.21, 0.30], np.float32)
-    shade *= 1.0 - (0.09 if soft else 0.22) * np.exp(-0.5 * (seams / (0.01 if soft else 0.007)) ** 2).max(-1)
-    cavity = np.broadcast_to(np.asarray(style.cavity, np.float32), shape + (3,)).copy()
-    if style.shading > 0:
+    x2 = (tu / np.float32(half_w)) ** 2
+    shade = np.clip(1.0 - (0.35 if soft else 0.6) * x2, 0.55 if soft else 0.3, 1.0)
+    a_tu = np.abs(tu)
+    seam = np.minimum(np.minimum(a_tu, np.abs(a_tu - 0.12)), np.minimum(np.abs(a_tu - 0.21), np.abs(a_tu - 0.30)))
+    shade *= 1.0 - (0.09 if soft else 0.22) * np.exp(-0.5 * (seam / (0.01 if soft else 0.007)) ** 2)
+    cavity = np.broadcast_to(np.asarray(style.cavity, np.float32), shape + (3,))
+    if soft:
         # a lit hollow: v = 0 under the upper inner lip .. 1 on the lower inner lip
-        tv = ((xs - centre[0]) * frame.ey[0] + (ys - centre[1]) * frame.ey[1])
-        top = float(((upper - (centre)) @ frame.ey).min())
-        bottom = float(((lower - (centre)) @ frame.ey).max())
+        tv = xs * np.float32(frame.ey[0]) + ys * np.float32(frame.ey[1])
+        top = float(((upper - centre) @ frame.ey).min())
+        bottom = float(((lower - centre) @ frame.ey).max())
         v = np.clip((tv - top) / max(bottom - top, 1.0), 0.0, 1.0)
-        tongue = np.clip((v - 0.35) / 0.65, 0.0, 1.0) ** 1.2 * np.clip(1.0 - (tu / half_w) ** 2, 0.0, 1.0)
+        tongue = np.clip((v - 0.35) / 0.65, 0.0, 1.0) ** 1.2 * np.clip(1.0 - x2, 0.0, 1.0)
         tongue *= style.shading * min(1.0, gap / (0.12 * frame.iod))     # a tongue shows in a wide mouth
-        cavity = cavity * (1 - tongue[..., None]) + np.asarray(style.tongue, np.float32) * tongue[..., None]
-        cavity *= (1.0 - 0.45 * style.shading * np.clip((np.abs(tu) / half_w) ** 2, 0, 1))[..., None]
+        tg = tongue[..., None]
+        cavity = cavity * (1 - tg) + np.asarray(style.tongue, np.float32) * tg
+        cavity = cavity * (1.0 - 0.45 * style.shading * np.minimum(x2, 1.0))[..., None]
         # the upper teeth sit in the upper lip's shadow at their top
         shade = shade * (1.0 - 0.35 * style.shading * np.exp(-np.clip(tv - top, 0, None) / max(0.02 * frame.iod, 0.7)))
-    shade = shade[..., None]
-    colour = cavity
-    colour = colour * (1 - upper_teeth[..., None]) + np.asarray(style.upper_teeth, np.float32) * shade * upper_teeth[..., None]
-    colour = colour * (1 - lower_teeth[..., None]) + np.asarray(style.lower_teeth, np.float32) * shade * lower_teeth[..., None]
+    shade = np.broadcast_to(shade, shape)[..., None]
+    ut = upper_teeth[..., None]
+    colour = cavity * (1 - ut) + np.asarray(style.upper_teeth, np.float32) * shade * ut
+    if lower_teeth is not None:
+        lt = lower_teeth[..., None]
+        colour = colour * (1 - lt) + np.asarray(style.lower_teeth, np.float32) * shade * lt
     edge = max(0.012 * frame.iod, 0.8) if soft else 0.0
     m = opacity * (cv2.GaussianBlur(mouth, (0, 0), edge) if soft else cv2.GaussianBlur(mouth, (3, 3), 0))[..., None]
     roi = image[y0:y1, x0:x1].astype(np.float32)
