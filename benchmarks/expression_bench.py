@@ -2,7 +2,7 @@
 
     python benchmarks/expression_bench.py               # full: 4 tuning + 5 held-out faces, 6 emotions
     python benchmarks/expression_bench.py --quick       # CI smoke: 2 + 1 faces, 3 emotions (seconds)
-    python benchmarks/expression_bench.py --sheet docs/img/expression_sheet.png --json out.json
+    python benchmarks/expression_bench.py --sheet docs/img/expression_sheet.jpg --json out.json
     python benchmarks/expression_bench.py --pls         # hand-made vs PLS-masked field per AU (tuning faces)
 
 For every reference face x emotion x intensity, one clip per generator: ``new`` =
@@ -301,7 +301,7 @@ def main() -> None:
     ms = {g: float(np.median([r.ms for r in rows if r.generator == g])) for g in gens}
     print(f"\nwarp time per 16-frame 256^2 clip (S=8, reference cached, median of {len(rows) // 2}): "
           f"old {ms['old']:.1f} ms, new {ms['new']:.1f} ms, ratio new/old {ms['new'] / ms['old']:.2f}")
-    for s in (4, 16):
+    for s in (4, 8, 16):
         print("  " + timing_line(gens, faces[0], emotions[0], kb, s))
 
     dyn_faces = faces[:1] if args.quick else faces[:2]
@@ -365,20 +365,22 @@ def pls_comparison(kb, fer, faces, samples: int, seed: int) -> None:
             print(f"| {au} | {e.value} | {h0}/{n0} (p {p0:.2f}) | {h1}/{n1} (p {p1:.2f}) |", flush=True)
 
 
-def timing_line(gens: dict, face, emotion, kb, steps: int, reps: int = 5) -> str:
+def timing_line(gens: dict, face, emotion, kb, steps: int, rounds: int = 9) -> str:
+    """ms per clip, the generators interleaved round by round (a shared CPU's load drifts), median."""
     from argen_rl.types import GenParams, GenRequest
 
     aus = {a: 3.0 for a in kb.emotion_aus(emotion)}
-    out = {}
+    times: dict[str, list[float]] = {name: [] for name in gens}
     for name, gen in gens.items():
         gen.generate([GenRequest(face.image, "", emotion, aus, GenParams(steps=steps, seed=0))])
-    for name, gen in gens.items():
-        t = time.perf_counter()
-        for k in range(reps):
+    for k in range(rounds):
+        for name, gen in gens.items():
+            t = time.perf_counter()
             gen.generate([GenRequest(face.image, "", emotion, aus, GenParams(steps=steps, seed=k))])
-        out[name] = (time.perf_counter() - t) / reps * 1e3
-    return (f"S={steps:2d}: old {out['old']:.1f} ms, new {out['new']:.1f} ms, ratio new/old "
-            f"{out['new'] / out['old']:.2f} ({face.name}, {emotion.value})")
+            times[name].append((time.perf_counter() - t) * 1e3)
+    med = {name: float(np.median(v)) for name, v in times.items()}
+    return (f"S={steps:2d}: old {med['old']:.1f} ms, new {med['new']:.1f} ms, ratio new/old "
+            f"{med['new'] / med['old']:.2f} (median of {rounds} interleaved, {face.name}, {emotion.value})")
 
 
 if __name__ == "__main__":
