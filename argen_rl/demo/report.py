@@ -29,7 +29,7 @@ img.fig{max-width:100%;border:1px solid #eee;margin:6px 0}
 .grid{display:flex;flex-wrap:wrap;gap:8px}
 .clip{border:1px solid #ddd;padding:4px;width:104px;font-size:10.5px;background:#fafafa}
 .clip img{display:block;width:104px;height:104px;margin-bottom:2px}
-img.chart{max-width:520px} img.sheet{height:110px}
+img.chart{max-width:520px} img.sheet{height:110px} img.strip{max-width:700px}
 .row{display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap}
 .half{flex:1 1 48%;min-width:420px} .half img.fig{width:100%}
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:6px 10px;font-size:14px}
@@ -165,7 +165,16 @@ def render(out: Path, markers: dict[str, dict], cfg_dump: dict, wall_s: float, g
               f"<p>{len(grid)} accepted clips, round-robin over the augmented classes: the GIF (8 fps, "
               "starts at the neutral identity frame) above its peak frame (the frame most changed from the "
               "first); S, a, b = the trained policy's greedy action for the context.</p>",
-              f"<div class='grid'>{''.join(cells)}</div>", "</section>"]
+              f"<div class='grid'>{''.join(cells)}</div>"]
+    strips = g.get("strips") or {}
+    if strips.get("image"):
+        parts += ["<h3>Expression strips: every emotion on one real face</h3>",
+                  f"<p>One clip per emotion from the same identity frame, generator "
+                  f"<code>{_e(strips.get('generator_id'))}</code>: the knowledge base's prototype AUs at "
+                  "ASI-sampled intensities (left), then 6 evenly spaced frames of the 16 (frame 0 = the "
+                  "reference; S=8, a=b=2: onset, apex, offset).</p>",
+                  _img(strips["image"], "one clip per emotion on one face", "fig strip")]
+    parts += ["</section>"]
     # calibration
     pc = g.get("per_class", {})
     tot = g.get("totals", {})

@@ -128,6 +128,7 @@ class _Geometry:
         self.mouth_u = 0.5 * (P[61, 0] + P[291, 0])
         self.half_width = max(0.5 * abs(P[291, 0] - P[61, 0]), 0.2)
         self.mouth_v = float(P[list(INNER_UPPER_LIP + INNER_LOWER_LIP)].mean(0)[1])
+        self.nose_v = float(P[lm.NOSE_TIP, 1])
         self.brow_v = float(P[list(BROWS), 1].mean())
         self.eye_v = float(P[list(EYE_CORNERS), 1].mean())
 
@@ -148,9 +149,11 @@ class _Geometry:
         return np.sign(self.P[:, 0] - self.mouth_u + 1e-9)
 
 
-def _brow_field(g: _Geometry, cu: float, dv: float, du_medial: float, su: float) -> np.ndarray:
+def _brow_field(g: _Geometry, cu: float, dv: float, du_medial: float, su: float, smooth_lid: bool = False) -> np.ndarray:
     """Brows (and forehead above them) move by ``dv`` down / ``du_medial`` towards the midline
-    around handles at u = +-cu; nothing at or below the eye line moves."""
+    around handles at u = +-cu; nothing at or below the eye line moves. A raised brow lifts the
+    upper lid by a quarter as much: its margin only (version 1) or, with ``smooth_lid``, the margin
+    and the lid skin above it with a falloff (``_upper_lid_lift``), so no lid triangle folds."""
     P = g.P
     w = _pair(P, cu, g.brow_v, su, 0.35) * g.above_eyes()
     # the brow moves as a unit: brow points within su of a handle get at least 60 % of the peak
@@ -159,8 +162,32 @@ def _brow_field(g: _Geometry, cu: float, dv: float, du_medial: float, su: float)
     d = np.zeros_like(P)
     d[:, 1] = dv * w
     d[:, 0] = -du_medial * g.side() * w
-    if dv < 0:   # a raised brow lifts the upper lid a little (shared skin)
+    if dv < 0 and smooth_lid:
+        d += _upper_lid_lift(g, -0.25 * dv) * _pair(P, cu, g.eye_v, su, 1.0)[:, None]
+    elif dv < 0:   # a raised brow lifts the upper lid a little (shared skin)
         d[_UPPER_LID, 1] += 0.25 * dv * _pair(P[_UPPER_LID], cu, g.eye_v, su, 1.0)
+    return d
+
+
+def _upper_lid_lift(g: _Geometry, amount: float | tuple[float, float], band: float = 0.2) -> np.ndarray:
+    """Upper lids up by ``amount`` IOD over the pupil (per eye: (image-left, image-right)), zero at
+    the corners; the lid skin up to ``band`` above the margin follows with a linear falloff, so
+    the lid compresses evenly instead of the margin overtaking the fold above it."""
+    P = g.P
+    d = np.zeros_like(P)
+    amounts = (amount, amount) if np.isscalar(amount) else amount
+    for contour, a in zip((lm.RIGHT_EYE, lm.LEFT_EYE), amounts):
+        cu = float(P[[contour[0], contour[8]], 0].mean())
+        up = list(contour[8:]) + [contour[0]]
+        order = np.argsort(P[up, 0])
+        margin_v = np.interp(P[:, 0], P[up, 0][order], P[up, 1][order])
+        x = np.clip(np.abs(P[:, 0] - cu) / 0.24, 0.0, 1.0)
+        prof = np.sqrt(1.0 - x ** 2)
+        above = margin_v - P[:, 1]
+        is_margin = np.zeros(len(P), bool)
+        is_margin[list(contour[9:])] = True
+        w = np.where(is_margin, 1.0, np.where((above > 0) & (above < band), 1.0 - above / band, 0.0))
+        d[:, 1] -= a * w * prof
     return d
 
 
@@ -174,10 +201,6 @@ def au2(g: _Geometry) -> np.ndarray:   # outer brow raiser
 
 def au4(g: _Geometry) -> np.ndarray:   # brow lowerer (down and together)
     return _brow_field(g, 0.30, 0.16, 0.09, 0.25)
-
-
-def _au4_lowering(g: _Geometry) -> np.ndarray:   # AU4's vertical part only (see displacement)
-    return _brow_field(g, 0.30, 0.16, 0.0, 0.25)
 
 
 def _lid_profile(g: _Geometry, idx_mask: np.ndarray) -> np.ndarray:
@@ -328,10 +351,166 @@ def au27(g: _Geometry) -> np.ndarray:  # mouth stretch
     return _jaw(g, 0.42) + _corner_field(g, -0.08, 0.0, 0.12)
 
 
-AU_FIELDS: dict[int, Callable[[_Geometry], np.ndarray]] = {
+AU_FIELDS_V1: dict[int, Callable[[_Geometry], np.ndarray]] = {
     1: au1, 2: au2, 4: au4, 5: au5, 6: au6, 7: au7, 9: au9, 10: au10, 12: au12, 15: au15,
     16: au16, 17: au17, 20: au20, 23: au23, 24: au24, 25: au25, 26: au26, 27: au27,
 }
+"""The first generator's fields (``WarpConfig.version = 1``)."""
+
+
+# --- version 2 fields: FACS appearance changes (Ekman, Friesen & Hager 2002; Cohn, Ambadar &
+# Ekman 2007), where the first fields left out part of an AU's movement --------------------------
+def _nose_side(g: _Geometry) -> np.ndarray:
+    """Skin beside the nose (the infraorbital triangle's lower part), not the lips or the eyes."""
+    P = g.P
+    return _pair(P, 0.24, g.eye_v + 0.45, 0.12, 0.14) * (~_UPPER_LIPS & ~_LOWER_LIPS & ~_LOWER_LID & ~_UPPER_LID)
+
+
+def au4_v2(g: _Geometry) -> np.ndarray:   # brow lowerer: down, together, pressing the upper lids
+    d = _brow_field(g, 0.30, 0.22, 0.12, 0.25)
+    d[_UPPER_LID, 1] += 0.015 * _lid_profile(g, _UPPER_LID)[_UPPER_LID]
+    return d
+
+
+def au5_v2(g: _Geometry) -> np.ndarray:   # upper lid raiser: white shows above the iris
+    """Upper lid margin up 0.09 over the pupil, the lid skin above compressing with it
+    (``_upper_lid_lift``), but at most 45 % of each eye's own opening: the margin is lashes, and
+    a narrow (e.g. monolid) eye stretched further shows a dark smear, not sclera."""
+    P = g.P
+    amounts = []
+    for contour in (lm.RIGHT_EYE, lm.LEFT_EYE):
+        opening = float(P[list(contour[3:6]), 1].mean() - P[list(contour[11:14]), 1].mean())
+        amounts.append(min(0.09, 0.45 * max(opening, 0.0)))
+    return _upper_lid_lift(g, tuple(amounts))
+
+
+def au7_v2(g: _Geometry) -> np.ndarray:   # lid tightener: lower lid up and straightened
+    d = np.zeros_like(g.P)
+    d[:, 1] = -0.06 * _lid_profile(g, _LOWER_LID) + 0.02 * _lid_profile(g, _UPPER_LID)
+    return d
+
+
+def au9_v2(g: _Geometry) -> np.ndarray:   # nose wrinkler
+    """FACS: pulls the skin along the sides of the nose up towards the root, raises the nose wings
+    and the infraorbital triangle (narrowing the eyes from below), lowers the medial brows and
+    raises the centre of the upper lip."""
+    P = g.P
+    d = np.zeros_like(P)
+    d[_NOSE_WINGS, 1] = -0.08
+    d[:, 1] += -0.05 * _nose_side(g) * ~_NOSE_WINGS
+    bridge = _mask((195, 5, 4, 1, 19, 94, 2, 164, 197))
+    d[bridge, 1] += -0.015
+    d[:, 1] += -0.035 * _lid_profile(g, _LOWER_LID)
+    d[_UPPER_LIPS, 1] = -0.05 * g.lip_profile(P[_UPPER_LIPS, 0], 0.35)
+    d += _brow_field(g, 0.2, 0.08, 0.03, 0.15)
+    return d
+
+
+def _angular_profile(g: _Geometry, u: np.ndarray, floor: float) -> np.ndarray:
+    """1 over the middle half of the mouth, down to ``floor`` at the corners (AU10's squared lip)."""
+    x = np.clip(np.abs(u - g.mouth_u) / g.half_width, 0.0, 1.0)
+    return floor + (1.0 - floor) * (1.0 - _smoothstep((x - 0.35) / 0.65))
+
+
+def au10_v2(g: _Geometry) -> np.ndarray:  # upper lip raiser
+    """FACS: raises the upper lip (its centre most, giving it an angular shape), deepens the
+    nasolabial furrow and raises the nose wings and the skin beside them a little."""
+    P = g.P
+    d = np.zeros_like(P)
+    d[_UPPER_LIPS, 1] = -0.12 * _angular_profile(g, P[_UPPER_LIPS, 0], 0.25)
+    d[_NOSE_WINGS, 1] = -0.035
+    d[:, 1] += -0.025 * _nose_side(g) * ~_NOSE_WINGS
+    d[_CORNERS, 1] += -0.015
+    return d
+
+
+def au11(g: _Geometry) -> np.ndarray:     # nasolabial deepener: mostly shading (appearance layer)
+    P = g.P
+    d = np.zeros_like(P)
+    d[_UPPER_LIPS, 1] = -0.025 * (1.0 - g.lip_profile(P[_UPPER_LIPS, 0], 0.0))
+    d[:, 1] += -0.025 * _pair(P, 0.4, g.mouth_v - 0.2, 0.1, 0.12) * ~_UPPER_LIPS
+    return d
+
+
+def au15_v2(g: _Geometry) -> np.ndarray:  # lip corner depressor
+    d = _corner_field(g, 0.02, 0.15, 0.15)
+    P = g.P
+    d[_LOWER_LIPS, 1] += 0.03 * (1.0 - g.lip_profile(P[_LOWER_LIPS, 0], 0.0))
+    return d
+
+
+def au16_v2(g: _Geometry) -> np.ndarray:  # lower lip depressor: down, flattened, stretched
+    P = g.P
+    d = np.zeros_like(P)
+    d[_LOWER_LIPS, 1] = 0.12 * _angular_profile(g, P[_LOWER_LIPS, 0], 0.3)
+    d[_CHIN, 1] = 0.03
+    d += _corner_field(g, 0.03, 0.01, 0.12)
+    return d
+
+
+def au1_v2(g: _Geometry) -> np.ndarray:   # inner brow raiser
+    """Inner brows up, and the inner part of the upper lids with them (FACS: AU1 can pull the
+    medial upper lid up, the slanted lid of sadness)."""
+    d = _brow_field(g, 0.22, -0.17, 0.0, 0.16, smooth_lid=True)
+    P = g.P
+    medial = np.clip(1.0 - (np.abs(P[:, 0]) - 0.3) / 0.25, 0.0, 1.0) * (np.abs(P[:, 0]) < 0.55)
+    d += _upper_lid_lift(g, 0.02) * medial[:, None]
+    return d
+
+
+def au2_v2(g: _Geometry) -> np.ndarray:   # outer brow raiser: the arched brow
+    return _brow_field(g, 0.62, -0.16, 0.0, 0.18, smooth_lid=True)
+
+
+def au6_v2(g: _Geometry) -> np.ndarray:   # cheek raiser: stronger lift, narrowed eyes
+    return 1.2 * au6(g)
+
+
+def au12_v2(g: _Geometry) -> np.ndarray:  # lip corner puller: up and back, the upper lip off the teeth
+    d = _corner_field(g, 0.15, -0.2)
+    d[_UPPER_LIPS, 1] += -0.06 * g.lip_profile(g.P[_UPPER_LIPS, 0], 0.0)
+    d += 0.6 * au6(g) * (g.P[:, 1] > g.eye_v + 0.2)[:, None]
+    return d
+
+
+def au20_v2(g: _Geometry) -> np.ndarray:  # lip stretcher: corners straight out, lips flattened
+    d = _corner_field(g, 0.17, 0.03, 0.2)
+    P = g.P
+    flat = 1.0 - g.lip_profile(P[:, 0], 0.0)           # the lips' lateral parts follow the corners
+    d[_LOWER_LIPS, 1] += 0.025 * g.lip_profile(P[_LOWER_LIPS, 0], 0.0)   # lower lip pulled tight, down
+    d[_UPPER_LIPS, 1] += 0.01 * flat[_UPPER_LIPS]
+    return d
+
+
+def au23_v2(g: _Geometry) -> np.ndarray:  # lip tightener: narrower, thinner lips
+    d = _corner_field(g, -0.08, 0.0, 0.15)
+    d[_mask(OUTER_UPPER_LIP[1:-1]), 1] += 0.03
+    d[_mask(OUTER_LOWER_LIP[1:-1]), 1] -= 0.03
+    return d
+
+
+def au26_v2(g: _Geometry) -> np.ndarray:  # jaw drop: a rounder oval
+    return _jaw(g, 0.36) + _corner_field(g, -0.08, 0.0, 0.12)
+
+
+def _below_nose(fn: Callable[[_Geometry], np.ndarray]) -> Callable[[_Geometry], np.ndarray]:
+    """Version 2 of a mouth AU's field: nothing at or above the nose tip moves (the corner fields'
+    Gaussian tails reached the nose wings: a lip stretcher moved the nose by up to 0.03 IOD)."""
+    def field(g: _Geometry) -> np.ndarray:
+        w = _smoothstep((g.P[:, 1] - g.nose_v) / 0.12)
+        return fn(g) * w[:, None]
+
+    field.__name__ = f"{fn.__name__}_below_nose"
+    field.__doc__ = fn.__doc__
+    return field
+
+
+AU_FIELDS: dict[int, Callable[[_Geometry], np.ndarray]] = {
+    **AU_FIELDS_V1, 1: au1_v2, 2: au2_v2, 4: au4_v2, 5: au5_v2, 6: au6_v2, 7: au7_v2, 9: au9_v2, 10: au10_v2,
+    11: au11, 12: au12_v2, 15: _below_nose(au15_v2), 16: _below_nose(au16_v2), 20: _below_nose(au20_v2),
+    23: _below_nose(au23_v2), 24: _below_nose(au24), 26: _below_nose(au26_v2), 27: _below_nose(au27),
+}
+"""Version 2 fields (``WarpConfig.version = 2``, the default)."""
 SUPPORTED_AUS: tuple[int, ...] = tuple(sorted(AU_FIELDS))
 MAX_INTENSITY = 5.0
 
@@ -353,7 +532,8 @@ def check_aus(aus: dict[int, float]) -> dict[int, float]:
 class AUMotionModel:
     """Displacement bases (pixels per unit of FACS intensity) for one reference face."""
 
-    def __init__(self, points: np.ndarray):
+    def __init__(self, points: np.ndarray, fields: dict[int, Callable] | None = None):
+        self.fields = AU_FIELDS if fields is None else fields
         if points.shape != (N_POINTS, 2):
             raise ValueError(f"expected ({N_POINTS}, 2) landmarks, got {points.shape}")
         self.points = points.astype(np.float64)
@@ -361,11 +541,16 @@ class AUMotionModel:
         self.face_points = self.frame.to_face(self.points)
         self._geom = _Geometry(self.face_points)
         self._basis: dict[int | str, np.ndarray] = {}
+        # where AU1 cancels AU4's lowering: everywhere (version 1); version 2 only medially, so
+        # 1+4 without AU2 leaves the outer brows lowered: the oblique brow of sadness
+        u = np.abs(self.face_points[:, 0])
+        self._medial = (np.ones(len(u)) if self.fields is AU_FIELDS_V1
+                        else np.clip(1.0 - (u - 0.25) / 0.35, 0.0, 1.0))
 
     def basis(self, au: int) -> np.ndarray:
         """(478, 2) pixel displacement of AU ``au`` per unit intensity."""
         if au not in self._basis:
-            field = AU_FIELDS[au](self._geom) / MAX_INTENSITY
+            field = self.fields[au](self._geom) / MAX_INTENSITY
             self._basis[au] = self.frame.vec_to_image(field)
         return self._basis[au]
 
@@ -385,8 +570,10 @@ class AUMotionModel:
         both = min(aus.get(1, 0.0), aus.get(4, 0.0))
         if both > 0:
             if "au4_lowering" not in self._basis:
-                self._basis["au4_lowering"] = self.frame.vec_to_image(_au4_lowering(self._geom) / MAX_INTENSITY)
-            d -= both * self._basis["au4_lowering"]
+                lowering = self.basis(4).copy()
+                lowering -= np.outer(lowering @ self.frame.ex, self.frame.ex)   # drop the drawing-together
+                self._basis["au4_lowering"] = lowering
+            d -= both * self._basis["au4_lowering"] * self._medial[:, None]
         return d
 
 
@@ -394,9 +581,25 @@ class AUMotionModel:
 # Neutral-face geometry in IOD units (eye-centre distance). A relaxed mouth's corners sit at
 # about the height of the inner-lip midline (grace_hopper, neutral: +0.003) and the mouth is
 # ~0.85-0.9 IOD wide (grace_hopper: 0.86); the smiling astronaut measures lift 0.156, width 1.02.
-NEUTRAL_CORNER_LIFT = 0.02
-NEUTRAL_MOUTH_WIDTH = 0.90
-SMILE_AU6 = 0.7                              # AU6 removed per unit of AU12 removed
+@dataclass(frozen=True)
+class NeutralShape:
+    """The neutral mouth a smile is measured against and how much cheek goes with it."""
+
+    corner_lift: float = 0.02    # IOD; a smile is removed down to corners this far above the lip midline
+    mouth_width: float = 0.90    # IOD
+    au6_per_au12: float = 0.7    # AU6 removed per unit of AU12 removed (a Duchenne smile raises the cheeks)
+    detect_lift: float = 0.02    # a smile is only *detected* above this lift or ``mouth_width``
+
+
+NEUTRAL_V1 = NeutralShape()
+NEUTRAL_V2 = NeutralShape(corner_lift=-0.01, au6_per_au12=1.0)
+"""Version 2 removes a detected smile down to a little below the midline and takes more cheek with
+it: measured on the three smiling TUNING faces with FER2013, a de-smiled face with the corners left
+at +0.02 still read happy (0.40 / 0.37 / 0.14), at -0.01 with 1.0 x AU6 0.13 / 0.21 / 0.10. A
+neutral face (grace_hopper: lift +0.003, width 0.86) is not touched."""
+NEUTRAL_CORNER_LIFT = NEUTRAL_V1.corner_lift
+NEUTRAL_MOUTH_WIDTH = NEUTRAL_V1.mouth_width
+SMILE_AU6 = NEUTRAL_V1.au6_per_au12
 MAX_NEUTRALISE = 8.0                         # a broad smile needs more than one "E" of AU12
 
 
@@ -417,14 +620,16 @@ def mouth_state(points: np.ndarray) -> MouthState:
     return MouthState(float(lift), float(width), max(gap, 0.0))
 
 
-def smile_intensity(model: AUMotionModel) -> float:
+def smile_intensity(model: AUMotionModel, neutral: NeutralShape = NEUTRAL_V1) -> float:
     """AU12 intensity that explains the reference's smile: the larger of its corner-lift and
     widening excesses over the neutral shape, each divided by what one unit of this face's AU12
     field produces (measured by applying the field)."""
     state = mouth_state(model.points)
+    if state.corner_lift <= neutral.detect_lift and state.width <= neutral.mouth_width:
+        return 0.0
     unit = mouth_state(model.points + model.basis(12))
-    lift = max(state.corner_lift - NEUTRAL_CORNER_LIFT, 0.0) / max(unit.corner_lift - state.corner_lift, 1e-6)
-    widen = max(state.width - NEUTRAL_MOUTH_WIDTH, 0.0) / max(unit.width - state.width, 1e-6)
+    lift = max(state.corner_lift - neutral.corner_lift, 0.0) / max(unit.corner_lift - state.corner_lift, 1e-6)
+    widen = max(state.width - neutral.mouth_width, 0.0) / max(unit.width - state.width, 1e-6)
     return float(min(max(lift, widen), MAX_NEUTRALISE))
 
 
@@ -441,7 +646,8 @@ def close_mouth_field(model: AUMotionModel, base: np.ndarray) -> np.ndarray:
     return d
 
 
-def neutralising(model: AUMotionModel, enabled: bool = True) -> tuple[np.ndarray, dict[str, float]]:
+def neutralising(model: AUMotionModel, enabled: bool = True,
+                 neutral: NeutralShape = NEUTRAL_V1) -> tuple[np.ndarray, dict[str, float]]:
     """Displacement (478, 2 pixels) taking a smile / open mouth off the reference, and a record.
 
     The smile is removed with negative AU12 scaled to the measured excess over the neutral shape;
@@ -452,13 +658,49 @@ def neutralising(model: AUMotionModel, enabled: bool = True) -> tuple[np.ndarray
         return disp, {}
     state = mouth_state(model.points)
     info: dict[str, float] = {}
-    smile = smile_intensity(model)
+    smile = smile_intensity(model, neutral)
     if smile > 0.25:
         # a smile raises the cheeks too (AU6, Duchenne): lower them with it
-        disp += -smile * model.basis(12) - SMILE_AU6 * smile * model.basis(6)
+        disp += -smile * model.basis(12) - neutral.au6_per_au12 * smile * model.basis(6)
         info["au12"] = -round(smile, 3)
-        info["au6"] = -round(SMILE_AU6 * smile, 3)
+        info["au6"] = -round(neutral.au6_per_au12 * smile, 3)
     if state.opening > 0.01:
         disp += close_mouth_field(model, disp)
         info["mouth_opening_iod"] = round(state.opening, 4)
     return disp, info
+
+
+# --- blinks (AU45) -----------------------------------------------------------------------------
+_EYES = ((lm.RIGHT_EYE, lm.RIGHT_IRIS), (lm.LEFT_EYE, lm.LEFT_IRIS))
+BLINK_MEET = 0.8
+"""Where the lids meet in a blink, as a fraction of the lid gap from the upper lid (the upper lid
+does most of the closing; the lower lid rises a little)."""
+
+
+def blink_displacement(points: np.ndarray, closure: float) -> np.ndarray:
+    """(478, 2) pixel displacement that closes both eyes by ``closure`` in [0, 1] (AU45), from the
+    current lid positions (so a blink also closes an eye widened by AU5): the lid margins, and
+    everything between them (iris), move onto the meeting line; the lid skin up to 0.15 IOD above
+    the upper margin follows with a linear falloff."""
+    d = np.zeros_like(points, dtype=np.float64)
+    if closure <= 0:
+        return d
+    frame = FaceFrame.from_landmarks(points)
+    P = frame.to_face(points)
+    disp_v = np.zeros(len(P))
+    for contour, _iris in _EYES:
+        up = np.array(contour[8:] + contour[:1])          # inner corner -> upper lid -> outer corner
+        lo = np.array(contour[:9])                         # outer corner -> lower lid -> inner corner
+        o1, o2 = np.argsort(P[up, 0]), np.argsort(P[lo, 0])
+        u = P[:, 0]
+        top = np.interp(u, P[up, 0][o1], P[up, 1][o1])
+        bottom = np.interp(u, P[lo, 0][o2], P[lo, 1][o2])
+        meet = top + BLINK_MEET * (bottom - top)
+        inside = (u >= P[up, 0].min()) & (u <= P[up, 0].max())
+        margin = np.zeros(len(P), bool)
+        margin[list(contour[1:8]) + list(contour[9:])] = True
+        between = inside & (margin | ((P[:, 1] > top) & (P[:, 1] < bottom)))
+        skin = inside & ~between & (P[:, 1] <= top) & (P[:, 1] > top - 0.15)
+        disp_v = np.where(between, meet - P[:, 1], disp_v)
+        disp_v = np.where(skin, (meet - top) * (1.0 - (top - P[:, 1]) / 0.15), disp_v)
+    return np.outer(closure * disp_v, frame.ey) * frame.iod

@@ -91,6 +91,10 @@ class PiecewiseAffineWarp:
         self._ys = ys.astype(np.float32)
         self.calls = 0   # number of frames warped (the generator's cost counter)
 
+    def identity_maps(self) -> tuple[np.ndarray, np.ndarray]:
+        """Maps of the identity warp (frame 0)."""
+        return self._xs, self._ys
+
     def maps(self, dst_points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per-pixel source coordinates (map_x, map_y) for a destination point set."""
         dst = np.asarray(dst_points, np.float64)
@@ -107,17 +111,21 @@ class PiecewiseAffineWarp:
             L[:, r, 0] = (f1[:, r] * e2[:, 1] - f2[:, r] * e1[:, 1]) * inv_det
             L[:, r, 1] = (f2[:, r] * e1[:, 0] - f1[:, r] * e2[:, 0]) * inv_det
         t = S[:, 0] - np.einsum("mij,mj->mi", L, D[:, 0])
-        A = np.zeros((len(D) + 1, 6), np.float32)
-        A[:-1, [0, 1, 3, 4]] = L.reshape(-1, 4)
-        A[:-1, [2, 5]] = t
-        A[-1] = (1, 0, 0, 0, 1, 0)             # pixels outside every triangle (index -1): identity
+        A = np.zeros((6, len(D) + 1), np.float32)
+        A[[0, 1, 3, 4], :-1] = L.reshape(-1, 4).T
+        A[[2, 5], :-1] = t.T
+        A[:, -1] = (1, 0, 0, 0, 1, 0)          # pixels outside every triangle (index -1): identity
         index = np.full((self.size, self.size), -1, np.int32)
-        pts = np.round(D * 16).astype(np.int32)   # 4 bits of sub-pixel precision
-        for m in np.flatnonzero(ok):
-            cv2.fillConvexPoly(index, pts[m], int(m), lineType=cv2.LINE_8, shift=4)
-        Ap = A[index]                          # (H, W, 6)
-        map_x = Ap[..., 0] * self._xs + Ap[..., 1] * self._ys + Ap[..., 2]
-        map_y = Ap[..., 3] * self._xs + Ap[..., 4] * self._ys + Ap[..., 5]
+        fill = cv2.fillConvexPoly
+        for m, tri in zip(np.flatnonzero(ok).tolist(), np.round(D[ok] * 16).astype(np.int32)):
+            fill(index, tri, m, cv2.LINE_8, 4)    # 4 bits of sub-pixel precision
+        a = [row.take(index) for row in A]     # (6, H, W) gathered per-pixel affine
+        map_x = a[0] * self._xs
+        map_x += a[1] * self._ys
+        map_x += a[2]
+        map_y = a[3] * self._xs
+        map_y += a[4] * self._ys
+        map_y += a[5]
         return map_x, map_y
 
     def warp(self, image: np.ndarray, dst_points: np.ndarray, alt: np.ndarray | None = None,
@@ -133,22 +141,101 @@ class PiecewiseAffineWarp:
         return out
 
 
-def close_mouth_texture(image: np.ndarray, points: np.ndarray, frame: FaceFrame) -> np.ndarray:
+def close_mouth_texture(image: np.ndarray, points: np.ndarray, frame: FaceFrame, lip_tone: bool = False) -> np.ndarray:
     """Copy of ``image`` with the open mouth's interior (teeth, dark corners) inpainted from the
-    surrounding lips, so that closing the mouth by warping squeezes lip colour, not teeth."""
+    surrounding lips, so that closing the mouth by warping squeezes lip colour, not teeth.
+    ``lip_tone`` (version 2) also pulls the inpainted area to the lips' own median colour, so no
+    pale, tooth-bright blob is left between closed lips."""
     mask = np.zeros(image.shape[:2], np.uint8)
     cv2.fillPoly(mask, [np.round(points[list(MOUTH_POLYGON)]).astype(np.int32)], 255)
     r = max(int(round(0.035 * frame.iod)), 1)
     for corner in (78, 308):          # the dark mouth corners extend past the inner-lip polygon
         cv2.circle(mask, tuple(int(v) for v in np.round(points[corner])), r, 255, -1)
-    mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))
-    return cv2.inpaint(image, mask, max(r, 3), cv2.INPAINT_TELEA)
+    # version 2: the mesh's inner-lip contour of an open smile runs a little inside the lips'
+    # edge, so grow the mask by ~0.02 IOD to take the teeth's last bright pixels too
+    grow = max(int(round(0.02 * frame.iod)), 1) if lip_tone else 1
+    mask = cv2.dilate(mask, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
+    out = cv2.inpaint(image, mask, max(r, 3), cv2.INPAINT_TELEA)
+    if lip_tone:
+        lips = np.zeros(image.shape[:2], np.uint8)
+        cv2.fillPoly(lips, [np.round(points[list(OUTER_LIPS)]).astype(np.int32)], 1)
+        lips[mask > 0] = 0
+        if lips.any():
+            tone = np.median(image[lips > 0].reshape(-1, 3), 0).astype(np.float32) * 0.9
+            w = cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (0, 0), max(0.01 * frame.iod, 0.6))[..., None] * 0.8
+            out = np.clip(out * (1 - w) + tone * w + 0.5, 0, 255).astype(np.uint8)
+    return out
 
 
-# mouth-cavity colours (RGB): a dark red-brown cavity, off-white teeth
-_CAVITY = np.array([42, 18, 20], np.float32)
-_UPPER_TEETH = np.array([240, 234, 220], np.float32)
-_LOWER_TEETH = np.array([200, 190, 176], np.float32)
+def draw_lip_seam(image: np.ndarray, points: np.ndarray, frame: FaceFrame, strength: float) -> np.ndarray:
+    """Darken the line where closed lips meet (and the mouth corners), in place: a mouth that the
+    warp closed has no seam of its own. ``strength`` in [0, 1] (max 45 % darker)."""
+    if strength <= 0.01:
+        return image
+    seam = 0.5 * (points[list(INNER_UPPER_LIP)] + points[list(INNER_LOWER_LIP)])
+    x0, y0 = np.floor(seam.min(0)).astype(int) - 6
+    x1, y1 = np.ceil(seam.max(0)).astype(int) + 7
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return image
+    m = np.zeros((y1 - y0, x1 - x0), np.float32)
+    cv2.polylines(m, [np.round((seam - [x0, y0]) * 16).astype(np.int32)], False, 1.0, 1, cv2.LINE_AA, shift=4)
+    m = cv2.GaussianBlur(m, (0, 0), max(0.012 * frame.iod, 0.7))
+    m *= 0.4 * min(strength, 1.0) / max(float(m.max()), 1e-6)
+    roi = image[y0:y1, x0:x1].astype(np.float32)
+    tint = np.array([0.8, 1.0, 1.05], np.float32)
+    image[y0:y1, x0:x1] = np.clip(roi * (1.0 - m[..., None] * tint), 0, 255).astype(np.uint8)
+    return image
+
+
+@dataclass(frozen=True)
+class MouthStyle:
+    """Colours and shading of the painted mouth interior (RGB, 0..255).
+
+    ``flat()`` is the first generator's flat fill (kept for ``WarpConfig.version = 1``);
+    ``from_reference`` takes the cavity from the reference's own lip colour (a cavity is the
+    lips' hue in deep shadow; the tongue a lighter, duller version) and the teeth brightness from
+    the reference's skin luminance, so a dim photo gets dim teeth. ``shading`` > 0 shades the
+    interior as a lit hollow: darkest under the upper lip and at the corners, the tongue catching
+    light at the bottom, the upper teeth in the upper lip's shadow at their top.
+    """
+
+    cavity: tuple[float, float, float]
+    tongue: tuple[float, float, float]
+    upper_teeth: tuple[float, float, float]
+    lower_teeth: tuple[float, float, float]
+    shading: float = 0.0
+
+    @classmethod
+    def flat(cls) -> "MouthStyle":
+        return cls((42, 18, 20), (42, 18, 20), (240, 234, 220), (200, 190, 176), 0.0)
+
+    @classmethod
+    def from_reference(cls, image: np.ndarray, points: np.ndarray) -> "MouthStyle":
+        lips = np.zeros(image.shape[:2], np.uint8)
+        cv2.fillPoly(lips, [np.round(points[list(OUTER_LIPS)]).astype(np.int32)], 1)
+        cv2.fillPoly(lips, [np.round(points[list(MOUTH_POLYGON)]).astype(np.int32)], 0)
+        lip = np.median(image[lips > 0].reshape(-1, 3), 0) if lips.any() else np.array([150.0, 90, 90])
+        skin_y = float(np.median(cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)[
+            _cheek_mask(image.shape[:2], points) > 0]))
+        light = float(np.clip(skin_y / 170.0, 0.55, 1.05))
+        cavity = tuple(float(v) for v in np.clip(lip * 0.24, 10, 70))
+        tongue = tuple(float(v) for v in np.clip(lip * 0.55 + 10, 30, 170))
+        # teeth inside a mouth are in the lips' shade: well below white, the lower ones darker
+        up = tuple(float(v) for v in np.clip(np.array([226.0, 212, 184]) * light, 0, 255))
+        lo = tuple(float(v) for v in np.clip(np.array([186.0, 170, 144]) * light, 0, 255))
+        return cls(cavity, tongue, up, lo, 1.0)
+
+
+OUTER_LIPS = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
+
+
+def _cheek_mask(shape: tuple[int, int], points: np.ndarray) -> np.ndarray:
+    m = np.zeros(shape, np.uint8)
+    for poly in ((50, 101, 36, 205, 187, 123, 117, 118), (280, 330, 266, 425, 411, 352, 346, 347)):
+        cv2.fillPoly(m, [np.round(points[list(poly)]).astype(np.int32)], 1)
+    return m
 
 
 def _poly_mask(shape: tuple[int, int], poly: np.ndarray) -> np.ndarray:
@@ -164,7 +251,8 @@ def mouth_opening(points: np.ndarray, frame: FaceFrame) -> float:
 
 
 def teeth_exposure(aus: dict[int, float]) -> tuple[float, float]:
-    """Visible height of (upper, lower) teeth in IOD units for the AU intensities of a frame.
+    """Visible height of (upper, lower) teeth in IOD units for the AU intensities of a frame
+    (version 1; version 2 uses ``teeth_in_gap``).
 
     Lips, not the jaw, uncover teeth: raised corners / upper lip (AU12, AU10) bare the upper
     teeth, a depressed lower lip (AU16) the lower ones; a dropped jaw with relaxed lips (AU26)
@@ -176,16 +264,41 @@ def teeth_exposure(aus: dict[int, float]) -> tuple[float, float]:
     return up, lo
 
 
+# lip and jaw travel of the version-2 fields at intensity 5 (IOD): what uncovers teeth
+_UPPER_LIP_RAISE = {9: 0.05, 10: 0.12, 12: 0.05}
+_LOWER_LIP_DROP = {16: 0.12, 20: 0.03, 25: 0.06}
+_JAW_DROP = {26: 0.30, 27: 0.42}
+
+
+def teeth_in_gap(aus: dict[int, float]) -> tuple[float, float, tuple[float, float]]:
+    """(upper, lower) visible teeth heights (IOD) and their caps as fractions of the lip gap.
+
+    The teeth stay where the jaw puts them: the part of the opening made by the *lips* moving
+    (upper lip raised by AU9/10/12, lower lip pulled down by AU16/25) uncovers teeth; only the
+    part made by the jaw dropping (AU26/27) is dark cavity. A raised upper lip over a closed jaw
+    (disgust, a snarl) therefore shows the upper teeth and the lower ones meeting them, not a hole.
+    """
+    def travel(table: dict[int, float]) -> float:
+        return sum(v * max(aus.get(au, 0.0), 0.0) / 5.0 for au, v in table.items())
+
+    up, lo, jaw = travel(_UPPER_LIP_RAISE), travel(_LOWER_LIP_DROP), travel(_JAW_DROP)
+    total = up + lo + jaw + 1e-6
+    cap_up = float(np.clip(up / total + 0.1, 0.25, 0.9))
+    cap_lo = float(np.clip(lo / total + 0.05, 0.15, 0.92 - cap_up))
+    return 0.008 + up, lo, (cap_up, cap_lo)
+
+
 def fill_mouth(image: np.ndarray, points: np.ndarray, frame: FaceFrame, upper_teeth: float = 0.015,
-               lower_teeth: float = 0.01, opacity: float = 1.0, min_gap_px: float = 1.0) -> np.ndarray:
+               lower_teeth: float = 0.01, opacity: float = 1.0, min_gap_px: float = 1.0,
+               style: MouthStyle | None = None, caps: tuple[float, float] = (0.6, 0.3)) -> np.ndarray:
     """Paint the open-mouth polygon of ``points`` as a cavity with teeth; in place, returns image.
 
-    Upper teeth show below the upper inner lip by min(``upper_teeth`` IOD, 0.6 gap), lower teeth
-    above the lower lip by min(``lower_teeth`` IOD, 0.3 gap) (see ``teeth_exposure``).
+    Upper teeth show below the upper inner lip by min(``upper_teeth`` IOD, caps[0] x gap), lower
+    teeth above the lower lip by min(``lower_teeth`` IOD, caps[1] x gap) (``teeth_exposure``).
     ``opacity`` < 1 lets a reference's own open mouth show through (early frames of a clip).
     """
     gap = mouth_opening(points, frame)
-    if gap < min_gap_px or opacity <= 0:
+    if gap < min_gap_px or opacity <= 0.01:
         return image
     poly = points[list(MOUTH_POLYGON)]
     x0, y0 = np.floor(poly.min(0)).astype(int) - 2
@@ -203,24 +316,48 @@ def fill_mouth(image: np.ndarray, points: np.ndarray, frame: FaceFrame, upper_te
     u = (points[list(INNER_UPPER_LIP)] - points[[78, 308]].mean(0)) @ frame.ex
     half = max(float(np.abs(u).max()), 1.0)
     arch = np.sqrt(np.clip(1.0 - (u / half) ** 2, 0.0, 1.0))[:, None]
-    t_up = min(upper_teeth * frame.iod, 0.6 * gap) * arch * frame.ey
-    t_lo = min(lower_teeth * frame.iod, 0.3 * gap) * arch * frame.ey
+    t_up = min(upper_teeth * frame.iod, caps[0] * gap) * arch * frame.ey
+    t_lo = min(lower_teeth * frame.iod, caps[1] * gap) * arch * frame.ey
     upper_teeth = _poly_mask(shape, np.concatenate([upper, (upper + t_up)[::-1]])) * mouth
-    lower_teeth = _poly_mask(shape, np.concatenate([lower, (lower - t_lo)[::-1]])) * mouth
+    lower_teeth = (_poly_mask(shape, np.concatenate([lower, (lower - t_lo)[::-1]])) * mouth
+                   if lower_teeth > 0 else None)
     # shading: teeth recede into shadow towards the corners, with a dark seam between teeth
-    # (central incisors ~0.12 IOD wide, then laterals and canines ~0.09)
-    ys, xs = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32)
+    # (central incisors ~0.12 IOD wide, then laterals and canines ~0.09); coordinates along
+    # (tu) and across (tv) the mouth as broadcast rows and columns
     centre = points[[13, 14]].mean(0) - off
-    tu = ((xs - centre[0]) * frame.ex[0] + (ys - centre[1]) * frame.ex[1]) / frame.iod
+    xs = (np.arange(shape[1], dtype=np.float32) - np.float32(centre[0]))[None, :]
+    ys = (np.arange(shape[0], dtype=np.float32) - np.float32(centre[1]))[:, None]
+    tu = (xs * np.float32(frame.ex[0]) + ys * np.float32(frame.ex[1])) / np.float32(frame.iod)
     half_w = max(abs(float((points[308] - points[78]) @ frame.ex)) / 2.0 / frame.iod, 0.05)
-    shade = np.clip(1.0 - 0.6 * (tu / half_w) ** 2, 0.3, 1.0)
-    seams = np.abs(tu)[..., None] - np.array([0.0, 0.12, 0.21, 0.30], np.float32)
-    shade *= 1.0 - 0.22 * np.exp(-0.5 * (seams / 0.007) ** 2).max(-1)
-    shade = shade[..., None]
-    colour = np.broadcast_to(_CAVITY, shape + (3,)).copy()
-    colour = colour * (1 - upper_teeth[..., None]) + _UPPER_TEETH * shade * upper_teeth[..., None]
-    colour = colour * (1 - lower_teeth[..., None]) + _LOWER_TEETH * shade * lower_teeth[..., None]
-    m = opacity * cv2.GaussianBlur(mouth, (3, 3), 0)[..., None]
+    style = style or MouthStyle.flat()
+    soft = style.shading > 0        # version 2: softer falloff and seams (teeth, not a grille)
+    x2 = (tu / np.float32(half_w)) ** 2
+    shade = np.clip(1.0 - (0.35 if soft else 0.6) * x2, 0.55 if soft else 0.3, 1.0)
+    a_tu = np.abs(tu)
+    seam = np.minimum(np.minimum(a_tu, np.abs(a_tu - 0.12)), np.minimum(np.abs(a_tu - 0.21), np.abs(a_tu - 0.30)))
+    shade *= 1.0 - (0.09 if soft else 0.22) * np.exp(-0.5 * (seam / (0.01 if soft else 0.007)) ** 2)
+    cavity = np.broadcast_to(np.asarray(style.cavity, np.float32), shape + (3,))
+    if soft:
+        # a lit hollow: v = 0 under the upper inner lip .. 1 on the lower inner lip
+        tv = xs * np.float32(frame.ey[0]) + ys * np.float32(frame.ey[1])
+        top = float(((upper - centre) @ frame.ey).min())
+        bottom = float(((lower - centre) @ frame.ey).max())
+        v = np.clip((tv - top) / max(bottom - top, 1.0), 0.0, 1.0)
+        tongue = np.clip((v - 0.35) / 0.65, 0.0, 1.0) ** 1.2 * np.clip(1.0 - x2, 0.0, 1.0)
+        tongue *= style.shading * min(1.0, gap / (0.12 * frame.iod))     # a tongue shows in a wide mouth
+        tg = tongue[..., None]
+        cavity = cavity * (1 - tg) + np.asarray(style.tongue, np.float32) * tg
+        cavity = cavity * (1.0 - 0.45 * style.shading * np.minimum(x2, 1.0))[..., None]
+        # the upper teeth sit in the upper lip's shadow at their top
+        shade = shade * (1.0 - 0.35 * style.shading * np.exp(-np.clip(tv - top, 0, None) / max(0.02 * frame.iod, 0.7)))
+    shade = np.broadcast_to(shade, shape)[..., None]
+    ut = upper_teeth[..., None]
+    colour = cavity * (1 - ut) + np.asarray(style.upper_teeth, np.float32) * shade * ut
+    if lower_teeth is not None:
+        lt = lower_teeth[..., None]
+        colour = colour * (1 - lt) + np.asarray(style.lower_teeth, np.float32) * shade * lt
+    edge = max(0.012 * frame.iod, 0.8) if soft else 0.0
+    m = opacity * (cv2.GaussianBlur(mouth, (0, 0), edge) if soft else cv2.GaussianBlur(mouth, (3, 3), 0))[..., None]
     roi = image[y0:y1, x0:x1].astype(np.float32)
     image[y0:y1, x0:x1] = np.clip(roi * (1 - m) + colour * m, 0, 255).astype(np.uint8)
     return image

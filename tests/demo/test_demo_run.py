@@ -80,7 +80,8 @@ def test_demo_tiny_run_report_and_resume(tmp_path):
     gifs = [s for s in html.srcs if s.endswith(".gif")]
     pngs = {Path(s).name for s in html.srcs if s.endswith(".png")}
     assert 1 <= len(gifs) <= 3
-    assert {"class_distribution.png", "reward_curves.png", "action_curves.png", "action_histograms.png"} <= pngs
+    assert {"class_distribution.png", "reward_curves.png", "action_curves.png", "action_histograms.png",
+            "expression_strips.png"} <= pngs
     assert f"not available: {tmp_path / 'no_such_i3d.pt'}" in text
 
     rep = json.loads((out / "report.json").read_text())
@@ -91,6 +92,9 @@ def test_demo_tiny_run_report_and_resume(tmp_path):
     assert st["train"]["iterations"] == 2 and Path(st["train"]["checkpoint"]).is_dir()
     hist = st["train"]["action_histograms"]
     assert all(abs(sum(h["learned"]) - 1) < 1e-3 and len(h["learned"]) == 2 for h in hist.values())
+    strips = st["augment"]["strips"]                # a strip per emotion on a real face
+    assert [r["emotion"] for r in strips["rows"]] == ["surprise", "fear", "disgust", "happy", "sad", "angry"]
+    assert Path(strips["identity"]).is_file() and all(r["target_aus"] for r in strips["rows"])
     per = st["augment"]["per_class"]
     assert set(per) >= {"surprise", "disgust", "fear"}
     assert all(v["attempts"] == v["written"] + v["rejected"] + v["relabelled_out"] for v in per.values())

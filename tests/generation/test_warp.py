@@ -7,7 +7,7 @@ import pytest
 
 from argen_rl.generation.au_motion import mouth_state
 from argen_rl.generation.base import Generator
-from argen_rl.generation.warp import NoFaceError, WarpGenerator
+from argen_rl.generation.warp import NoFaceError, WarpConfig, WarpGenerator
 from argen_rl.types import Emotion, GenParams, GenRequest
 
 SURPRISE = {1: 5.0, 2: 5.0, 5: 5.0, 26: 5.0}
@@ -51,22 +51,49 @@ def test_output_shape_dtype_and_frame0_is_reference(gen, grace_hopper):
     assert v.meta["params"]["seed"] == 3 and v.meta["generator_id"] == gen.generator_id
 
 
-@pytest.mark.parametrize("emotion,aus,margin", [("surprise", SURPRISE, 0.2), ("fear", FEAR, 0.2),
-                                               ("happy", HAPPY, 0.15)])
-def test_fer_target_probability_rises_on_neutral_face(gen, fer, grace_hopper, emotion, aus, margin):
-    """grace_hopper is neutral with a closed mouth (p(target) ~0.00); the warped apex frame must
-    move the FER2013 network towards the target. Mean over two seeds: single renders are noisy."""
-    idx = Emotion.parse(emotion).index
-    p0 = fer.predict_proba(grace_hopper[None])[0, idx]
-    last = [gen.generate([_req(grace_hopper, emotion, aus, seed=s, **APEX_LAST)])[0].frames[-1] for s in (0, 1)]
-    p1 = fer.predict_proba(np.stack(last))[:, idx].mean()
-    assert p0 < 0.05
-    assert p1 - p0 > margin, f"{emotion}: p(target) {p0:.3f} -> {p1:.3f}"
+@pytest.fixture(scope="module")
+def kb():
+    from argen_rl.asi.kb import load_kb
+
+    return load_kb()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("emotion,margin", [("surprise", 0.3), ("fear", 0.2), ("sad", 0.2), ("angry", 0.15)])
+def test_fer_target_probability_rises_on_the_tuning_faces(gen, fer, kb, emotion, margin):
+    """Mean over the four TUNING faces (data.wheel_faces) of FER2013's p(target) on the apex frame
+    minus on frame 0, the knowledge base's prototype AUs at C (3): measured 0.45 / 0.32 / 0.30 /
+    0.26 (version 1: 0.35 / 0.13 / 0.11 / 0.06). The held-out faces are the benchmark's."""
+    from argen_rl.data.wheel_faces import wheel_faces
+
+    e = Emotion.parse(emotion)
+    rise = []
+    for face in wheel_faces("tuning"):
+        v = gen.generate([_req(face.image, emotion, {a: 3.0 for a in kb.emotion_aus(e)}, steps=8, a=2.0, b=1.0)])[0]
+        p = fer.predict_proba(v.frames[[0, v.meta["apex_frame"]]])[:, e.index]
+        rise.append(p[1] - p[0])
+    assert np.mean(rise) > margin, f"{emotion}: rises {np.round(rise, 3)}"
+
+
+def test_happy_on_a_neutral_face(gen, fer, grace_hopper):
+    """grace_hopper is neutral (p(happy) ~0): a smile at E must move FER2013 towards happy."""
+    v = gen.generate([_req(grace_hopper, "happy", HAPPY, **APEX_LAST)])[0]
+    p = fer.predict_proba(v.frames[[0, -1]])[:, Emotion.HAPPY.index]
+    assert p[0] < 0.05 and p[1] - p[0] > 0.2
+
+
+def test_intensity_zero_is_the_identity(grace_hopper):
+    """No AU, no head motion, no blink: every frame is the (warped) reference."""
+    gen = WarpGenerator({"head_roll_deg": 0.0, "head_shift": 0.0, "blink_rate_per_min": 0.0})
+    v = gen.generate([_req(grace_hopper, "neutral", {12: 0.0, 26: 0.0, 9: 0.0}, seed=4)])[0]
+    assert np.array_equal(v.frames[0], gen.reference(grace_hopper, 256).image)
+    assert np.abs(v.frames.astype(int) - v.frames[0]).max() <= 1
 
 
 def test_smiling_reference_is_neutralised(fer, astronaut):
-    """The astronaut smiles broadly with teeth (happy ~1.0): the generator measures the smile and
-    the open mouth and removes them, so a surprise target reads as surprise, not happy."""
+    """The astronaut (a TUNING face) smiles broadly with teeth (FER2013 happy ~1.0): the generator
+    measures the smile and the open mouth and removes geometry, texture and teeth, so a neutral
+    target reads not-happy and a surprise target reads surprise."""
     before = mouth_state(WarpGenerator().reference(astronaut, 256).points)
     assert before.corner_lift > 0.1 and before.opening > 0.1
     on, off = WarpGenerator(), WarpGenerator({"neutralise": False})
@@ -78,29 +105,62 @@ def test_smiling_reference_is_neutralised(fer, astronaut):
     teeth = ref.image[lips[1] - 2:lips[1] + 3, lips[0] - 6:lips[0] + 7].astype(float)
     inpainted = ref.closed_image[lips[1] - 2:lips[1] + 3, lips[0] - 6:lips[0] + 7].astype(float)
     assert teeth.mean() - inpainted.mean() > 20          # white teeth -> lip colour
-    neutral_pts = ref.points + ref.neutral_disp
-    after = mouth_state(neutral_pts)
-    assert abs(after.corner_lift) < 0.05 and after.opening < 0.01 and after.width < before.width - 0.15
+    after = mouth_state(ref.points + ref.neutral_disp)
+    assert after.corner_lift < 0.02 and after.opening < 0.01 and after.width < before.width - 0.15
 
+    happy, surprise = Emotion.HAPPY.index, Emotion.SURPRISE.index
+    p0 = fer.predict_proba(ref.image[None])[0]
+    neutral = on.generate([_req(astronaut, "neutral", {}, **APEX_LAST)])[0]
+    p_neutral = fer.predict_proba(neutral.frames[-1:])[0]
+    assert p0[happy] > 0.95 and p_neutral[happy] < 0.3             # measured 0.11
     req = _req(astronaut, "surprise", SURPRISE, seed=0, **APEX_LAST)
     p_on = fer.predict_proba(on.generate([req])[0].frames[-1:])[0]
     p_off = fer.predict_proba(off.generate([req])[0].frames[-1:])[0]
-    happy, surprise = Emotion.HAPPY.index, Emotion.SURPRISE.index
     assert p_on[happy] < 0.3 and p_on[happy] < p_off[happy]
     assert p_on[surprise] > 0.5 and p_on[surprise] > p_off[surprise]
 
 
 def test_same_seed_identical_different_seeds_differ(gen, grace_hopper):
-    a = gen.generate([_req(grace_hopper, "fear", FEAR, seed=7, size=128)])[0].frames
-    b = gen.generate([_req(grace_hopper, "fear", FEAR, seed=7, size=128)])[0].frames
-    c = gen.generate([_req(grace_hopper, "fear", FEAR, seed=8, size=128)])[0].frames
-    np.testing.assert_array_equal(a, b)
-    assert np.abs(a[1:].astype(int) - c[1:]).mean() > 0.5
-    np.testing.assert_array_equal(a[0], c[0])   # both start at the reference
+    a = gen.generate([_req(grace_hopper, "fear", FEAR, seed=7, size=128)])[0]
+    b = gen.generate([_req(grace_hopper, "fear", FEAR, seed=7, size=128)])[0]
+    c = gen.generate([_req(grace_hopper, "fear", FEAR, seed=8, size=128)])[0]
+    np.testing.assert_array_equal(a.frames, b.frames)
+    assert a.meta["blink"] == b.meta["blink"] and a.meta["head"] == b.meta["head"]
+    assert np.abs(a.frames[1:].astype(int) - c.frames[1:]).mean() > 0.5
+    np.testing.assert_array_equal(a.frames[0], c.frames[0])   # both start at the reference
+    # seeds draw blinks: some of 12 seeds blink, some do not, never on frame 0 or the apex
+    blinks = [gen.generate([_req(grace_hopper, "fear", FEAR, seed=s, size=96)])[0].meta for s in range(12)]
+    assert 0 < sum(max(m["blink"]) > 0 for m in blinks) < 12
+    assert all(m["blink"][0] == 0 and m["blink"][m["apex_frame"]] == 0 for m in blinks)
+
+
+def test_letters_map_to_a_visible_range():
+    from argen_rl.generation.warp import rendered_intensity
+
+    floor = WarpConfig().letter_floor
+    values = [rendered_intensity(v, floor) for v in (0, 0.5, 1, 2, 3, 4, 5)]
+    assert values[0] == 0 and values[2] == pytest.approx(5 * floor) and values[-1] == pytest.approx(5.0)
+    assert np.all(np.diff(values) > 0)
+    assert rendered_intensity(1.0, 0.2) == pytest.approx(1.0)        # floor 0.2 = the plain linear scale
+
+
+def test_version1_is_the_previous_generator(grace_hopper):
+    """The benchmark's side-by-side column: geometry-only fields, raw curve, no blinks."""
+    old = WarpGenerator({"version": 1})
+    assert old.generator_id != WarpGenerator().generator_id
+    v = old.generate([_req(grace_hopper, "surprise", SURPRISE, a=1.0, b=1.0, steps=4, size=128)])[0]
+    assert v.meta["version"] == 1 and "blink" not in v.meta
+    from argen_rl.generation.dynamics import largest_step_share
+
+    assert v.meta["intensity"][1] == 1.0                     # a = b = 1 jumped in one frame
+    new = WarpGenerator().generate([_req(grace_hopper, "surprise", SURPRISE, a=1.0, b=1.0, steps=4, size=128)])[0]
+    assert largest_step_share(new.meta["intensity"]) <= 0.5  # version 2 builds it over frames
 
 
 def test_fewer_keyframes_fewer_warps(grace_hopper):
-    gen = WarpGenerator()
+    """S keyframes are warped exactly (at most F - 1; frame 0 is free); with blinks off nothing
+    else is. Version 2 always includes the apex frame among them."""
+    gen = WarpGenerator({"blink_rate_per_min": 0.0})
     ref = gen.reference(grace_hopper, 128)
     counts = {}
     for steps in (2, 5, 15, 50):
@@ -108,9 +168,12 @@ def test_fewer_keyframes_fewer_warps(grace_hopper):
         v = gen.generate([_req(grace_hopper, "surprise", SURPRISE, steps=steps, size=128)])[0]
         counts[steps] = ref.warp.calls - before
         assert v.meta["warps"] == counts[steps] and len(v.meta["keyframes"]) == counts[steps] + 1
-    assert counts == {2: 2, 5: 5, 15: 15, 50: 15}   # S keyframes, at most F - 1 (frame 0 is free)
-    # in-between frames are cross-fades of their neighbouring keyframes
-    v = gen.generate([_req(grace_hopper, "surprise", SURPRISE, steps=3, size=128)])[0]
+        assert v.meta["apex_frame"] in v.meta["keyframes"]
+    assert counts == {2: 2, 5: 5, 15: 15, 50: 15}
+
+
+def test_version1_in_betweens_are_pixel_cross_fades(grace_hopper):
+    v = WarpGenerator({"version": 1}).generate([_req(grace_hopper, "surprise", SURPRISE, steps=3, size=128)])[0]
     k = v.meta["keyframes"]
     mid = (k[0] + k[1]) // 2
     t = (mid - k[0]) / (k[1] - k[0])

@@ -23,4 +23,22 @@ def run(run: DemoRun) -> dict:
              for r in records]
     return {"root": str(s.out), "per_class": s.per_class, "totals": s.totals,
             "calibration": cfg.calibration.model_dump(mode="json"),
-            "generation": cfg.generation.model_dump(mode="json"), "clips": clips}
+            "generation": cfg.generation.model_dump(mode="json"), "clips": clips,
+            "strips": write_strips(run, cfg)}
+
+
+def write_strips(run: DemoRun, cfg) -> dict:
+    """One clip per emotion on the first ASI identity (a real face), frames side by side:
+    augment/expression_strips.png (the report's "Expression strips")."""
+    from argen_rl.asi.contexts import load_contexts
+    from argen_rl.generation.registry import make_generator
+    from argen_rl.generation.strips import emotion_strips
+    from argen_rl.video_io import read_image, write_image
+
+    ctx = load_contexts(run.summary("asi")["contexts_path"])[0]
+    gen = make_generator(cfg.generation.generator, cfg.generation.generator_config)
+    image, rows = emotion_strips(gen, read_image(ctx.identity_image), seed=run.cfg.seed,
+                                 frames=cfg.generation.frames, size=cfg.generation.size)
+    write_image(run.dir("augment") / "expression_strips.png", image)     # atomic (temp file, rename)
+    return {"image": "augment/expression_strips.png", "identity": str(ctx.identity_image),
+            "generator_id": gen.generator_id, "rows": rows}
