@@ -8,6 +8,11 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("GLOG_minloglevel", "3")
+# One BLAS/OpenMP thread in every process the tests start (benchmark subprocesses, Ray workers,
+# DataLoader workers): on a 2-core machine running several processes, spin-waiting thread pools
+# made ti2v_bench --quick take 291 s instead of 7 s (measured at load ~12).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 from pathlib import Path
 
