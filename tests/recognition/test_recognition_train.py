@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 import torch
 
+from argen_rl.recognition.data import make_loader
+from argen_rl.recognition.eval import to_input
 from argen_rl.recognition.models import BASELINES, ResNet18Encoder, VGG13Encoder, build_model
 from argen_rl.recognition.runtime import resolve_amp, resolve_device
 from argen_rl.recognition.train import (BEST, LAST, RecognitionConfig, carve_validation, evaluate, lr_at,
@@ -105,13 +107,32 @@ def _cfg(**kw) -> RecognitionConfig:
     return RecognitionConfig(**{**base, **kw})
 
 
-@pytest.mark.parametrize("name", ["res18_transformer", "vgg13_lstm"])
-def test_training_lowers_the_loss_on_real_photos(name, photo_clips):
-    cfg = _cfg(model=name)
+def _mean_loss(model: torch.nn.Module, data) -> float:
+    """Cross-entropy of ``model`` over every clip of ``data`` (test-time sampling, no dropout)."""
+    model.eval()
+    losses = []
+    with torch.no_grad():
+        for batch in make_loader(data, 16, shuffle=False):
+            logits = model(to_input(batch["frames"]))
+            losses.append(torch.nn.functional.cross_entropy(logits, batch["labels"], reduction="none"))
+    return torch.cat(losses).mean().item()
+
+
+# One epoch's mean training loss is 3 noisy mini-batches (CI's CPU followed another float path than
+# ours and ended one run at 0.70x its first epoch): the test compares the loss of the whole set at
+# test time instead. Learning rates: VGG13+LSTM needs 0.1 to fit 12 clips in 15 epochs (measured
+# over seeds 0-3 here: test-time loss 1.9 -> <= 0.54, WAR >= 0.83; at 0.01 two seeds stay at WAR 0.5).
+@pytest.mark.parametrize("name, lr", [("res18_transformer", 0.01), ("vgg13_lstm", 0.1)])
+def test_training_lowers_the_loss_on_real_photos(name, lr, photo_clips):
+    cfg = _cfg(model=name, lr=lr)
+    torch.manual_seed(cfg.seed)                                   # the weights train_model starts from
+    untrained = build_model(name, width=cfg.width).to(memory_format=torch.channels_last)
     res = train_model(cfg, cfg.dataset(photo_clips, train=True), progress=False)
     hist = res.history
     assert len(hist) == 15 and hist[-1]["train/steps"] == 15 * 3 and res.best_epoch == 15
-    assert hist[-1]["train/loss"] < 0.6 * hist[0]["train/loss"]
+    before = _mean_loss(untrained, cfg.dataset(photo_clips, train=False))
+    after = _mean_loss(res.model, cfg.dataset(photo_clips, train=False))
+    assert after < 0.5 * before, (before, after)
     assert hist[-1]["train/lr"] < hist[0]["train/lr"]           # cosine schedule decays
     assert all(h["time/data_s"] + h["time/model_s"] <= h["time/epoch_s"] + 1e-6 for h in hist)
     m, skipped = evaluate(res.model, cfg.dataset(photo_clips, train=False), cfg)
