@@ -25,7 +25,7 @@ from argen_rl.rewards import topk_rank, topk_reward
 from argen_rl.types import Context, GenRequest
 from envs.cache import cache_key
 from envs.config import EnvConfig
-from envs.scoring import COMPOSITE
+from envs.scoring import COMPOSITE, RECORDED
 
 ENV_ID = "ArgenBandit-v0"
 
@@ -123,7 +123,7 @@ class ArgenBanditEnv(gym.Env):
         rank = topk_rank(composite, 0)
         reward = topk_reward(composite, 0, self.cfg.reward.k, self.cfg.reward.delta)
         # 6. info: every component of the policy's candidate + pool / cache / timing stats
-        info = {k: v for k, v in result.rewards[0].items() if k.startswith("reward/")}
+        info = {k: v for k, v in result.rewards[0].items() if k.startswith(RECORDED)}
         info.update({
             "reward/topk": reward, "pool/rank": rank, "pool/in_topk": float(rank <= self.cfg.reward.k),
             "pool/best_composite": float(composite.max()), "pool/mean_composite": float(composite.mean()),
@@ -145,6 +145,14 @@ class ArgenBanditEnv(gym.Env):
         requests = [self.request(ctx, act, seed) for act in actions]
         keys = [cache_key(ctx.context_id, act, seed, self._pool.key_id) for act in actions]
         return self._pool.evaluate(requests, keys)
+
+    def judge_pool(self, ctx: Context, actions: np.ndarray, seed: int, thumb_size: int = 64) -> list[dict]:
+        """The fixed judge's measurements of each action's clip (evaluation only: never a reward)."""
+        if self._pool is None:
+            from envs.rollout import RolloutPool
+
+            self._pool = RolloutPool.connect(self.cfg, start=self._start)
+        return self._pool.judge([self.request(ctx, act, seed) for act in actions], thumb_size)
 
     def request(self, ctx: Context, action, seed: int) -> GenRequest:
         """The generation request for one candidate (GenParams from the decoded action)."""
