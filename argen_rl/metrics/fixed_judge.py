@@ -6,14 +6,15 @@ clips its actions make, so no row is graded by its own training objective (share
 Per clip, relative to its target label and its first frame (the identity reference the
 generators start from):
 
-- ``judge/p_target``: the held-out judge's (facex, ``metrics.judge``) mean probability of the
-  label over the generated frames 1..T-1: how much of the clip reads as its label. A DFER
-  recognizer trained on the clip samples frames across all of it, so this is what the augmented
-  sample teaches. The judge is used for this measurement and nothing else: never in a reward, an
-  expert, or to choose a default.
-- ``judge/read``: 1 when the label is the judge's top class at the clip's apex (the frame whose
-  judged distribution moved furthest from frame 0's, ``HeldOutJudge.read_clip``); its mean over
-  clips is the target read rate.
+- ``judge/read``: 1 when the label is the held-out judge's (facex, ``metrics.judge``) top class
+  at the clip's apex (the frame whose judged distribution moved furthest from frame 0's,
+  ``HeldOutJudge.read_clip``); its mean over clips is the target read rate, the headline.
+  ``judge/p_apex`` is the judge's probability of the label at that frame (the read's continuous
+  form: policies and the oracle are ranked by it). The judge is used for these measurements and
+  nothing else: never in a reward, an expert, or to choose a default.
+- ``judge/p_clip``: the judge's mean probability of the label over the generated frames
+  1..T-1: how much of the clip reads as its label (a recognizer trained on the clip samples
+  frames across all of it).
 - ``judge/naturalness``: the naturalness criterion of r_N (``rewards.naturalness``) applied to the
   face-mesh trajectory (``rewards.clip_measures.mesh_trajectory``), not to the optical-flow
   trajectory the reward reads: same criterion, another instrument. (A plain pixel-difference
@@ -46,7 +47,8 @@ IDENTITY_POINTS: tuple[int, ...] = tuple(sorted(
     | {L.RIGHT_EYE_OUTER, L.RIGHT_EYE_INNER, L.LEFT_EYE_OUTER, L.LEFT_EYE_INNER}))
 """Mesh points an expression leaves in place: forehead and temples, nose bridge, eye corners."""
 
-JUDGE_KEYS = ("judge/p_target", "judge/read", "judge/naturalness", "identity/shape", "identity/colour")
+JUDGE_KEYS = ("judge/read", "judge/p_apex", "judge/p_clip", "judge/naturalness", "identity/shape",
+              "identity/colour")
 
 
 def identity_distances(frames: np.ndarray, lm: np.ndarray, at: Sequence[int]) -> tuple[float, float]:
@@ -99,15 +101,16 @@ def judge_clip(video: Video, label: Emotion, timing: EmotionTiming, thumb_size: 
     apex = 0
     if label in EMOTIONS7:
         reading = _judge().read_clip(frames, label)
-        out["judge/p_target"] = float(reading.probs[1:, label.index].mean())
         out["judge/read"] = float(reading.reads_at_apex)
+        out["judge/p_apex"] = reading.p_apex
+        out["judge/p_clip"] = float(reading.probs[1:, label.index].mean())
         apex = reading.apex
     from argen_rl.rewards.clip_measures import (MESH_MIN_MOTION, MESH_STILL_STEP, landmark_track,
                                                 mesh_trajectory)
 
     motion = mesh_trajectory(video)
     if label not in EMOTIONS7:
-        out["judge/p_target"] = out["judge/read"] = float("nan")
+        out["judge/read"] = out["judge/p_apex"] = out["judge/p_clip"] = float("nan")
         apex = int(np.nanargmax(motion)) if np.isfinite(motion).any() else len(frames) - 1
     nat = naturalness_score(motion, video.fps, timing, MESH_MIN_MOTION, MESH_STILL_STEP)
     out["judge/naturalness"] = nat.score

@@ -76,7 +76,8 @@ class RewardConfig(StrictModel):
     """r_E: label experts whose mean probability of the target emotion is the agreement (names of
     ``argen_rl.calibration.calibrator.make_experts``, the same experts label calibration uses)."""
     n_peak: int = 4
-    """r_E: peak frames (most changed from the first) the experts read."""
+    """r_E: frames the experts read, the n most changed from the neutral first frame (the
+    clip's peak, as label calibration reads it); 0 = every generated frame."""
     au_estimator: str = "geometric"
     """r_E amplitude: the AU reader (``argen_rl.face.au.make_au_estimator``)."""
     timings: str | None = None

@@ -29,9 +29,10 @@ a=b=1, FACS intensity s on every target AU), mean ||AU_f|| over frames 1..15 was
 expression, so r_E ranks 2.5 > 3.5 > 5.0.
 
 Target agreement (``agreement_weight`` w, default 0.5): the label experts' ensemble probability
-of the request's target emotion, each expert reading the clip's peak frames (the ``n_peak``
-frames most changed from the neutral first frame), as label calibration does
-(``argen_rl.calibration.calibrator.make_experts``; SynFER's mean-probability vote):
+of the request's target emotion (``argen_rl.calibration.calibrator.make_experts``, the experts
+label calibration uses; SynFER's mean-probability vote), each expert reading the clip's peak:
+the ``n_peak`` (default 4) frames most changed from the neutral first frame, as calibration
+reads a clip (``n_peak`` = 0: every generated frame):
 
     agreement = mean over experts that can read the clip of p_expert(target emotion)
     r_E = (1 - w) * amplitude + w * agreement
@@ -63,6 +64,10 @@ def amplitude_score(aus: np.ndarray, A_max: float) -> tuple[float, np.ndarray]:
     return float(a.mean()), norms
 
 
+ALL_FRAMES = 1_000_000
+"""What ``n_peak`` = 0 means to the experts' peak selection: keep every generated frame."""
+
+
 def make_expression_reward(A_max: float = 5.5, agreement_weight: float = 0.5, estimator: str = "geometric",
                            experts: Sequence[str] = ("fer", "au"), n_peak: int = 4):
     """r_E per video (ARGen Eq. 17 amplitude + the experts' target agreement; module docstring)."""
@@ -74,7 +79,9 @@ def make_expression_reward(A_max: float = 5.5, agreement_weight: float = 0.5, es
     from argen_rl.rewards.clip_measures import au_trajectory
 
     make_au_estimator(estimator)               # fail on an unknown reader now, not on the first clip
-    voters = _build_experts(list(experts), n_peak) if agreement_weight > 0 else []
+    if n_peak < 0:
+        raise ValueError(f"n_peak must be >= 0 (0 = every generated frame), got {n_peak}")
+    voters = _build_experts(list(experts), n_peak or ALL_FRAMES) if agreement_weight > 0 else []
 
     def expression_reward(videos: Sequence[Video], requests: Sequence[GenRequest]) -> tuple[np.ndarray, dict]:
         _check_pairs(videos, requests)

@@ -48,6 +48,12 @@ class EvalConfig(StrictModel):
     """Judge every action of every evaluation context: gives the per-context best action by the
     judge (the oracle) and the judge's whole landscape (costs the Cartesian set's size in clips
     per context)."""
+    size: int | None = None
+    """Square side of the clips the judge reads (None = env.generation.size). Training may run
+    at a size the rewards can afford (64 px) while the judge reads clips at the size they are
+    used at: the held-out classifier barely reads a 64 px face (docs/training.md)."""
+    frames: int | None = None
+    """Frames of the judged clips (None = env.generation.frames)."""
     thumb_size: int = 64
     """Side of the clip copies the set-level metrics (diversity, FVD) read."""
     lpips_backbone: str | None = None

@@ -2,10 +2,11 @@
 per-context oracle, all scored by the SAME fixed judge.
 
 The judge (``argen_rl.metrics.fixed_judge``) is what no policy trains on: the held-out
-classifier's read of the target emotion, naturalness on pixels, identity distances, diversity
-and FVD (when its weights exist). Its headline is ``judge/p_target`` (the judge's mean
-probability of the target over the generated frames); the oracle takes, per context, the action
-the judge scores highest there, so it is the upper reference of what any action choice can reach.
+classifier's read of the target emotion at the clip's apex (the read rate, the headline; its
+continuous form ``judge/p_apex`` ranks), the share of the clip it reads as the target,
+naturalness on the face-mesh trajectory, identity distances, diversity and FVD (when its weights
+exist). The oracle takes, per context, the action with the highest ``judge/p_apex``: the upper
+reference of what any action choice can reach.
 
 For reference every policy is also scored by the env's own composite reward (sum_k lam_k r_k,
 ARGen Eq. 18 without the top-k rule): that is the training objective, so a policy beating the
@@ -25,7 +26,7 @@ from envs.bandit_env import ArgenBanditEnv, context_seed, observation
 from envs.scoring import COMPOSITE
 
 POLICIES = ("greedy", "random", "mid", "oracle")
-HEADLINE = "judge/p_target"
+HEADLINE = "judge/p_apex"
 
 
 @dataclass
@@ -59,10 +60,11 @@ class EvalResult:
 
 def evaluate_policy(policy, env: ArgenBanditEnv, random_actions: int = 8, seed: int = 0,
                     judge: bool = True, oracle: bool = True, thumb_size: int = 64,
-                    set_models: dict | None = None) -> EvalResult:
+                    set_models: dict | None = None, judge_generation=None) -> EvalResult:
     """Score ``policy`` (anything with ``act_indices`` / ``probs``) and the baselines on
     ``env.contexts``; see the module docstring. ``set_models``: optional ``lpips`` / ``i3d`` /
-    ``real`` for the set-level metrics (``fixed_judge.set_metrics``)."""
+    ``real`` for the set-level metrics (``fixed_judge.set_metrics``); ``judge_generation``: the
+    ``GenerationConfig`` the judged clips are made with (default: the env's)."""
     space = env.space
     rng = np.random.default_rng(seed)
     table = space.all_actions()
@@ -89,7 +91,7 @@ def evaluate_policy(policy, env: ArgenBanditEnv, random_actions: int = 8, seed: 
         best.append(max(m[COMPOSITE] for m in mean))
         # 2. the fixed judge (evaluation only), mean over seeds; thumbnails of the first seed
         if judge:
-            measured = [env.judge_pool(ctx, acts, s, thumb_size) for s in seeds]
+            measured = [env.judge_pool(ctx, acts, s, thumb_size, judge_generation) for s in seeds]
             for i in range(len(acts)):
                 for k in JUDGE_KEYS + ("judge/held_s",):
                     mean[i][k] = float(np.nanmean([m[i][k] for m in measured])) \

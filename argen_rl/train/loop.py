@@ -162,7 +162,7 @@ def train(cfg: TrainConfig, progress: bool = True,
             res = evaluate_policy(policy, ArgenBanditEnv(env_cfg.model_dump(mode="json")),
                                   cfg.eval.random_actions, seed=cfg.seed, judge=cfg.eval.judge,
                                   oracle=cfg.eval.oracle, thumb_size=cfg.eval.thumb_size,
-                                  set_models=set_models)
+                                  set_models=set_models, judge_generation=judge_generation(cfg))
             summary["eval"] = res.as_dict() | {"set_metric_status": statuses}
             for name in ("greedy", "random", "mid"):
                 writer.add_scalar(f"eval/composite_{name}", getattr(res, name), cfg.iterations)
@@ -186,6 +186,12 @@ def train(cfg: TrainConfig, progress: bool = True,
             pool.shutdown()
         if started_ray:
             ray.shutdown()
+
+
+def judge_generation(cfg: TrainConfig):
+    """The generation settings of the clips the fixed judge reads (eval.size / eval.frames)."""
+    over = {k: v for k, v in {"size": cfg.eval.size, "frames": cfg.eval.frames}.items() if v is not None}
+    return cfg.env.generation.model_copy(update=over) if over else None
 
 
 def load_set_models(ev) -> tuple[dict, dict[str, str]]:

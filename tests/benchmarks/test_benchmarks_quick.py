@@ -21,7 +21,8 @@ CASES = [
     ("recognition_bench.py", ["train clips/s", "loader share", "peak RSS ratio 400/40 clips"]),
     ("expression_bench.py", ["tuning faces", "held_out faces", "ratio new/old", "largest single-step share",
                              "per intensity letter"]),
-    pytest.param("env_bench.py", ["2 actors, cache on", "hit rate"], marks=pytest.mark.ray),
+    pytest.param("env_bench.py", ["2 actors, cache on", "hit rate", "reward cost per clip now / before"],
+                 marks=pytest.mark.ray),
     pytest.param("serve_load.py", ["throughput ratio 2 vs 1 replicas"], marks=pytest.mark.ray),
 ]
 

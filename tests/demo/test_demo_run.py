@@ -29,7 +29,7 @@ def tiny_config(tmp: Path, **recognition_train) -> DemoConfig:
     t["env"]["reward"]["k"] = 1
     t["env"]["generation"].update(frames=4, size=48)
     t["env"]["actions"] = {"steps": [2, 4], "a": [1.0, 2.0], "b": [1.0, 2.0]}
-    t["eval"]["random_actions"] = 2
+    t["eval"].update(random_actions=2, oracle=False, size=None)
     a = data["augment"]
     a["target_count"] = 4                          # surprise 3, disgust 2, fear 3 -> 4 clips to write
     a["generation"].update(frames=8, size=96)
