@@ -92,7 +92,8 @@ def _judged_tables(ev: dict) -> list[str]:
         emotions = sorted({a["emotion"] for a in acts})
         cell: dict = {}
         for a in acts:
-            g, o = "{}/{:g}/{:g}".format(*a["greedy"]), "{}/{:g}/{:g}".format(*a["oracle"])
+            g = "{}/{:g}/{:g}".format(*a["greedy"])
+            o = "{}/{:g}/{:g}".format(*a["oracle"]) if a.get("oracle") else g
             cell.setdefault((a["emotion"], str(a.get("subject") or a["context_id"])), []).append(
                 g if g == o else f"{g} <span class='bad'>(oracle {o})</span>")
         out += ["<h3>Which action the policy picks, per emotion and identity</h3>",

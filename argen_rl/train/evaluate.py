@@ -47,7 +47,8 @@ class EvalResult:
     head_probs: list[list[float]] = field(default_factory=list)
     """Mean per-head action probabilities of the learned policy over the contexts."""
     judged: dict[str, dict[str, float]] = field(default_factory=dict)
-    """policy (greedy / random / mid / oracle) -> fixed-judge metric -> mean over contexts."""
+    """policy (greedy / random / mid, and oracle when every action was judged) -> fixed-judge
+    metric -> mean over contexts."""
     actions: list[dict] = field(default_factory=list)
     """Per context: id, subject, emotion, the greedy and oracle (steps, a, b) and their judge
     scores: the table that shows whether the policy adapts to its context."""
@@ -102,7 +103,9 @@ def evaluate_policy(policy, env: ArgenBanditEnv, random_actions: int = 8, seed: 
         else:
             o = int(np.argmax([m[COMPOSITE] for m in mean]))
         picks = {"greedy": [row_of[tuple(g)]], "mid": [row_of[tuple(mid)]],
-                 "random": [row_of[tuple(a)] for a in rand], "oracle": [o]}
+                 "random": [row_of[tuple(a)] for a in rand]}
+        if every:          # the oracle is only the oracle when every action was judged
+            picks["oracle"] = [o]
         for name, rows in picks.items():
             per[name].append(_mean_dicts([mean[i] for i in rows]))
             if judge:
@@ -110,20 +113,21 @@ def evaluate_policy(policy, env: ArgenBanditEnv, random_actions: int = 8, seed: 
         emotions.append(ctx.emotion.value)
         decode = lambda i: _decoded(acts[i], space)  # noqa: E731
         actions.append({"context_id": ctx.context_id, "subject": ctx.subject, "emotion": ctx.emotion.value,
-                        "greedy": decode(picks["greedy"][0]), "oracle": decode(o),
+                        "greedy": decode(picks["greedy"][0]), "oracle": decode(o) if every else None,
                         "greedy_judge": mean[picks["greedy"][0]].get(HEADLINE),
-                        "oracle_judge": mean[o].get(HEADLINE),
+                        "oracle_judge": mean[o].get(HEADLINE) if every else None,
                         "greedy_composite": mean[picks["greedy"][0]][COMPOSITE],
                         "composite_best": decode(int(np.argmax([m[COMPOSITE] for m in mean])))})
         landscape.append({"context_id": ctx.context_id, "actions": [
             [*decode(i), _round(mean[i].get(HEADLINE)), _round(mean[i][COMPOSITE])] for i in range(len(acts))]})
+    per = {name: rows for name, rows in per.items() if rows}
     comps = {name: _mean_dicts(rows, prefix="reward/") for name, rows in per.items()}
     judged = {name: _mean_dicts(rows, prefix=("judge/", "identity/")) for name, rows in per.items()} if judge else {}
     if judge:
         from argen_rl.metrics.fixed_judge import set_metrics
 
         m = set_models or {}
-        for name in POLICIES:
+        for name in judged:
             judged[name].update(set_metrics(thumbs[name], emotions, m.get("lpips"), m.get("i3d"), m.get("real")))
     head_probs = [np.mean([p[h] for p in probs], axis=0).tolist() for h in range(3)]
     return EvalResult(greedy=comps["greedy"][COMPOSITE], random=comps["random"][COMPOSITE],
@@ -162,7 +166,7 @@ def action_table(actions: list[dict]) -> str:
     cell: dict[tuple[str, str], list[str]] = {}
     for r in actions:
         g = "{}/{:g}/{:g}".format(*r["greedy"])
-        o = "{}/{:g}/{:g}".format(*r["oracle"])
+        o = "{}/{:g}/{:g}".format(*r["oracle"]) if r.get("oracle") else g
         cell.setdefault((r["emotion"], str(r["subject"] or r["context_id"])), []).append(
             g if g == o else f"{g} (oracle {o})")
     lines = ["| emotion | " + " | ".join(subjects) + " |", "|---|" + "---|" * len(subjects)]

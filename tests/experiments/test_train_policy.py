@@ -59,7 +59,7 @@ def assert_beats_baselines_on_the_judge(summary: dict) -> None:
     does not buy it with less natural motion."""
     ev = summary["eval"]
     j = ev["judged"]
-    assert set(j) == {"greedy", "random", "mid", "oracle"}
+    assert set(j) == {"greedy", "random", "mid"}         # no oracle: not every action was judged
     assert j["greedy"]["judge/p_apex"] > j["random"]["judge/p_apex"], j
     assert j["greedy"]["judge/p_apex"] > j["mid"]["judge/p_apex"], j
     assert j["greedy"]["judge/read"] >= max(j["random"]["judge/read"], j["mid"]["judge/read"]), j

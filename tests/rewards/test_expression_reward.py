@@ -132,8 +132,8 @@ def test_default_composite_scores_real_warp_clips(surprise_videos):
     np.testing.assert_allclose(parts["steps"], 1 - 8 / cfg.S_max)
     assert np.all(parts["quality"] > 0.8)                                # sharp, smooth clips
     assert scores[0] < min(scores[1:]) - 0.1                             # no expression loses clearly
-    # r_E's parts: the amplitude tent ranks the moderate clip first (Eq. 17), the experts read the
-    # stronger surprise more surely
+    # r_E's parts: the amplitude tent ranks the moderate clip first (Eq. 17); the experts read both
+    # surprises as surprise (~0.35), the still face not at all
     amp, agree = info["expression/amplitude"], info["expression/agreement"]
-    assert amp[1] > amp[2] and agree[2] > agree[0]
+    assert amp[1] > amp[2] and min(agree[1:]) > agree[0] + 0.2
     np.testing.assert_allclose(parts["expression"], 0.5 * amp + 0.5 * agree)
