@@ -175,3 +175,18 @@ def make_experts(cfg: CalibrationConfig, recognizer=None) -> list[LabelExpert]:
                                  "recognizer was given (train one with `argen recognize`)")
             out.append(RecognizerExpert(recognizer))
     return out
+
+
+def build_calibrator(cfg: CalibrationConfig, recognizer_checkpoint: str | None = None) -> LabelCalibrator:
+    """The calibrator ``argen augment`` and ``argen calibrate`` use: the configured experts, plus the
+    "recognizer" expert when a checkpoint (``calibration.recognizer.save_recognizer`` format) is given."""
+    recognizer = None
+    experts = list(cfg.experts)
+    if recognizer_checkpoint:
+        from argen_rl.calibration.recognizer import load_recognizer
+
+        recognizer = load_recognizer(recognizer_checkpoint)
+        if "recognizer" not in experts:
+            experts.append("recognizer")
+    cfg = cfg.model_copy(update={"experts": experts})
+    return LabelCalibrator(make_experts(cfg, recognizer=recognizer), cfg)

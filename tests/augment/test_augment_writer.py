@@ -114,6 +114,8 @@ def test_provenance_sidecars_manifest_and_rejection_rate(dfew_run):
     for name, pc in summary["per_class"].items():
         assert pc["rejection_rate"] == pytest.approx(pc["rejected"] / pc["attempts"])
     assert summary["totals"]["rejection_rate"] == pytest.approx(s.totals["rejected"] / s.totals["attempts"])
+    # the recognizer expert is on by default, but the sample has 2-3 clips per scarce class: off, and why
+    assert summary["recognizer_expert"].startswith("off:") and "recognizer_min_clips=50" in summary["recognizer_expert"]
 
 
 def test_rerun_is_identical_and_resumes_without_duplicates(dfew_run, sample):
