@@ -33,7 +33,6 @@ from argen_rl.calibration.experts import LabelExpert, UnjudgeableClip
 from argen_rl.config import StrictModel
 from argen_rl.types import EMOTIONS7, Emotion
 
-EXPERT_NAMES = ("fer", "au", "recognizer", "au_geometric")
 
 
 class CalibrationConfig(StrictModel):
