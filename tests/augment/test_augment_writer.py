@@ -281,3 +281,23 @@ def test_relabel_mode_writes_a_disputed_clip_under_the_experts_label(sample, tmp
     assert after[Emotion.HAPPY] == before[Emotion.HAPPY] + len(rows)
     assert after[Emotion.SURPRISE] == before[Emotion.SURPRISE]
     assert s.per_class["surprise"]["reached_target"] is False
+
+
+def test_recognizer_expert_is_trained_on_the_original_when_it_has_enough_clips(sample, tmp_path):
+    """recognizer: auto with a threshold the sample meets (>= 2 clips in every class): a tiny
+    recognizer of the true architecture is trained on the ORIGINAL clips, saved in the run's meta
+    folder, votes on every clip, and is reused by a rerun."""
+    tiny = {"model": "res18_lstm", "width": 8, "input_size": 32, "frames": 4, "epochs": 1, "batch_size": 16,
+            "device": "cpu", "cache_mb": 0}
+    cfg = config(sample, "dfew", tmp_path / "out", classes=["surprise"], target_count=4, max_attempts_factor=1.0,
+                 calibration={"experts": ["au"], "recognizer_min_clips": 2, "recognizer_train": tiny})
+    s = augment(cfg, progress=False)
+    summary = json.loads((s.out / META_DIR / "summary.json").read_text())
+    assert summary["recognizer_expert"].startswith("on:"), summary["recognizer_expert"]
+    ckpt = s.out / META_DIR / "recognizer.pt"
+    assert ckpt.is_file()
+    rows = load_manifest(s.out)
+    assert rows and all(set(r["calibration"]["probs"]) == {"au", "recognizer"} for r in rows)
+    stamp = ckpt.stat().st_mtime_ns
+    again = augment(cfg, progress=False)
+    assert again.written_now == 0 and ckpt.stat().st_mtime_ns == stamp
