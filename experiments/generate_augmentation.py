@@ -38,6 +38,9 @@ def main(config: str | Path, dataset: str | None = None, out: str | None = None,
         rate = "" if r["rejection_rate"] is None else f"{r['rejection_rate']:.2f}"
         print(f"{name:10s} {r['original']:5d} {str(r['target'] or ''):>6s} {r['written']:7d} {r['rejected']:8d} "
               f"{r['attempts']:8d} {rate:>8s} {r['final']:5d}")
+    import json
+
+    print(f"recognizer expert: {json.loads(s.files['summary'].read_text()).get('recognizer_expert')}")
     print(f"new root: {s.out}\nmanifest: {s.files['manifest']}\nsummary: {s.files['summary']}")
     return s
 
