@@ -473,11 +473,13 @@ def au12_v2(g: _Geometry) -> np.ndarray:  # lip corner puller: up and back, the 
     return d
 
 
-def au20_v2(g: _Geometry) -> np.ndarray:  # lip stretcher: corners straight out, lips flattened
-    d = _corner_field(g, 0.17, 0.03, 0.2)
+def au20_v2(g: _Geometry) -> np.ndarray:  # lip stretcher: corners out and a little down, lips flattened
+    """FACS: pulls the lip corners laterally (and, with the platysma, somewhat down), elongating and
+    flattening the lips; the stretched lower lip is pulled down off the lower teeth."""
+    d = _corner_field(g, 0.20, 0.08, 0.2)
     P = g.P
     flat = 1.0 - g.lip_profile(P[:, 0], 0.0)           # the lips' lateral parts follow the corners
-    d[_LOWER_LIPS, 1] += 0.025 * g.lip_profile(P[_LOWER_LIPS, 0], 0.0)   # lower lip pulled tight, down
+    d[_LOWER_LIPS, 1] += 0.06 * g.lip_profile(P[_LOWER_LIPS, 0], 0.0)   # lower lip pulled tight, down
     d[_UPPER_LIPS, 1] += 0.01 * flat[_UPPER_LIPS]
     return d
 

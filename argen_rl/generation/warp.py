@@ -85,7 +85,7 @@ class WarpConfig(StrictModel):
     """version 1 only: darken nasolabial folds with AU12 (version 2 shades every AU's relief)."""
     appearance: bool = True
     """version 2: shade wrinkles, folds and bulges per AU (off: geometry and mouth only)."""
-    letter_floor: float = 0.55
+    letter_floor: float = 0.7
     """version 2: rendered strength of FACS letter A (intensity 1) as a fraction of letter E;
     letters in between are linear (A 0.55, B 0.66, C 0.78, D 0.89, E 1.0 of the full fields)."""
     onset_s: float = 0.5

@@ -266,7 +266,7 @@ def teeth_exposure(aus: dict[int, float]) -> tuple[float, float]:
 
 # lip and jaw travel of the version-2 fields at intensity 5 (IOD): what uncovers teeth
 _UPPER_LIP_RAISE = {9: 0.05, 10: 0.12, 12: 0.05}
-_LOWER_LIP_DROP = {16: 0.12, 20: 0.03, 25: 0.06}
+_LOWER_LIP_DROP = {16: 0.12, 20: 0.06, 25: 0.06}
 _JAW_DROP = {26: 0.30, 27: 0.42}
 
 
