@@ -366,8 +366,42 @@ def _nose_side(g: _Geometry) -> np.ndarray:
     return _pair(P, 0.24, g.eye_v + 0.45, 0.12, 0.14) * (~_UPPER_LIPS & ~_LOWER_LIPS & ~_LOWER_LID & ~_UPPER_LID)
 
 
+def _brow_lowering(g: _Geometry, amount: float, together: float, cu: float = 0.35, su: float = 0.35,
+                   room: float = 0.6) -> np.ndarray:
+    """The brows and the forehead above them move ``amount`` IOD down and ``together`` towards the
+    midline (strongest within ``su`` of u = +-``cu``), the lid skin between each brow's lower edge
+    and the upper-lid margin compressing linearly (the lowered brow pushes the lid fold down,
+    FACS), nothing at or below the margin moving. The lowering is capped at ``room`` of that
+    face's own brow-to-margin gap: a brow pushed past the lashes folds the lid skin over the eye
+    (the warp then draws the eye as a dark streak)."""
+    P = g.P
+    u, v = P[:, 0], P[:, 1]
+    edges = []
+    for brow, contour in ((lm.RIGHT_BROW, lm.RIGHT_EYE), (lm.LEFT_BROW, lm.LEFT_EYE)):
+        lower = list(brow[5:])
+        margin = list(contour[8:]) + [contour[0]]
+        edges.append((P[lower], P[margin]))
+    lo_pts = np.concatenate([e[0] for e in edges])
+    mg_pts = np.concatenate([e[1] for e in edges])
+    o1, o2 = np.argsort(lo_pts[:, 0]), np.argsort(mg_pts[:, 0])
+    brow_lo = np.interp(u, lo_pts[o1, 0], lo_pts[o1, 1])
+    lid = np.interp(u, mg_pts[o2, 0], mg_pts[o2, 1])
+    gap = np.maximum(lid - brow_lo, 0.0)
+    lateral = np.exp(-0.5 * ((np.abs(u) - cu) / su) ** 2) * (np.abs(u) < 1.2)
+    drop = np.minimum(amount * lateral, room * gap)
+    vert = np.where(v <= brow_lo, np.exp(-0.5 * ((brow_lo - v) / 0.35) ** 2),
+                    np.clip((lid - v) / np.maximum(gap, 1e-6), 0.0, 1.0))
+    vert = np.where(_UPPER_LID | _LOWER_LID | (v >= lid), 0.0, vert)
+    d = np.zeros_like(P)
+    d[:, 1] = drop * vert
+    d[:, 0] = -together * g.side() * lateral * vert * np.clip(np.abs(u) / 0.1, 0.0, 1.0)
+    return d
+
+
 def au4_v2(g: _Geometry) -> np.ndarray:   # brow lowerer: down, together, pressing the upper lids
-    d = _brow_field(g, 0.40, 0.30, 0.13, 0.35)
+    """FACS: lowers the brows and pulls them together, the lid fold pushed down (the eye looks
+    hooded), vertical furrows between the brows (shading layer); the upper lid pressed a little."""
+    d = _brow_lowering(g, 0.34, 0.12, room=0.9)
     d[_UPPER_LID, 1] += 0.015 * _lid_profile(g, _UPPER_LID)[_UPPER_LID]
     return d
 

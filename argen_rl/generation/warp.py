@@ -199,7 +199,7 @@ class WarpGenerator:
                 neutral_image = neutral_texture(neutral_image, shading, min(1.0, smile / SMILE_TEXTURE_FULL))
         ref = _Reference(
             image=face.image, points=face.points, anchors=anchors,
-            warp=PiecewiseAffineWarp(np.concatenate([face.points, anchors]), tri, size),
+            warp=PiecewiseAffineWarp(np.concatenate([face.points, anchors]), tri, size, folds_behind=v2),
             motion=motion, neutral_disp=neutral_disp, neutralise=neutral_info, closed_image=closed,
             neutral_image=neutral_image, shading=shading if cfg.appearance else None,
             mouth_style=MouthStyle.from_reference(face.image, face.points) if v2 else MouthStyle.flat(),

@@ -82,10 +82,18 @@ def triangulate(points: np.ndarray, frame: FaceFrame) -> np.ndarray:
 class PiecewiseAffineWarp:
     """Backward piecewise-affine warp of one source image over a fixed triangulation."""
 
-    def __init__(self, src_points: np.ndarray, triangles: np.ndarray, size: int):
+    def __init__(self, src_points: np.ndarray, triangles: np.ndarray, size: int, folds_behind: bool = False):
+        """``folds_behind`` (version 2): where the destination mesh folds (a triangle turned over
+        relative to the source: skin pushed over its neighbour, e.g. a lowered brow over the lid),
+        the turned-over triangles are drawn first, so the unfolded skin covers them instead of a
+        mirrored copy of the source showing through."""
         self.src = np.asarray(src_points, np.float64)
         self.tri = triangles
         self.size = size
+        self.folds_behind = folds_behind
+        S = self.src[triangles]
+        self._src_sign = np.sign((S[:, 1, 0] - S[:, 0, 0]) * (S[:, 2, 1] - S[:, 0, 1])
+                                 - (S[:, 1, 1] - S[:, 0, 1]) * (S[:, 2, 0] - S[:, 0, 0]))
         ys, xs = np.mgrid[0:size, 0:size]
         self._xs = xs.astype(np.float32)
         self._ys = ys.astype(np.float32)
@@ -117,7 +125,11 @@ class PiecewiseAffineWarp:
         A[:, -1] = (1, 0, 0, 0, 1, 0)          # pixels outside every triangle (index -1): identity
         index = np.full((self.size, self.size), -1, np.int32)
         fill = cv2.fillConvexPoly
-        for m, tri in zip(np.flatnonzero(ok).tolist(), np.round(D[ok] * 16).astype(np.int32)):
+        order = np.flatnonzero(ok)
+        if self.folds_behind:
+            turned = np.sign(det[order]) != self._src_sign[order]
+            order = np.concatenate([order[turned], order[~turned]])
+        for m, tri in zip(order.tolist(), np.round(D[order] * 16).astype(np.int32)):
             fill(index, tri, m, cv2.LINE_8, 4)    # 4 bits of sub-pixel precision
         a = [row.take(index) for row in A]     # (6, H, W) gathered per-pixel affine
         map_x = a[0] * self._xs
