@@ -237,14 +237,19 @@ class MouthStyle:
         cv2.fillPoly(lips, [np.round(points[list(OUTER_LIPS)]).astype(np.int32)], 1)
         cv2.fillPoly(lips, [np.round(points[list(MOUTH_POLYGON)]).astype(np.int32)], 0)
         lip = np.median(image[lips > 0].reshape(-1, 3), 0) if lips.any() else np.array([150.0, 90, 90])
-        skin_y = float(np.median(cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)[
-            _cheek_mask(image.shape[:2], points) > 0]))
+        cheeks = _cheek_mask(image.shape[:2], points) > 0
+        skin_y = float(np.median(cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)[cheeks]))
         light = float(np.clip(skin_y / 170.0, 0.55, 1.05))
         cavity = tuple(float(v) for v in np.clip(lip * 0.24, 10, 70))
         tongue = tuple(float(v) for v in np.clip(lip * 0.55 + 10, 30, 170))
-        # teeth inside a mouth are in the lips' shade: well below white, the lower ones darker
-        up = tuple(float(v) for v in np.clip(np.array([226.0, 212, 184]) * light, 0, 255))
-        lo = tuple(float(v) for v in np.clip(np.array([186.0, 170, 144]) * light, 0, 255))
+        # teeth inside a mouth are in the lips' shade: well below white, the lower ones darker; their
+        # tint is the photo's white balance (the skin's chromaticity, desaturated: a warm-lit photo
+        # gets warm teeth, not grey-blue ones next to orange skin)
+        skin = np.median(image[cheeks].reshape(-1, 3), 0).astype(np.float64) if cheeks.any() else np.full(3, 150.0)
+        tint = 1.0 + 0.3 * (skin / max(float(skin.mean()), 1.0) - 1.0)
+        tint = tint * (np.array([1.03, 1.0, 0.9]) / tint.mean())          # teeth are a little yellow
+        up = tuple(float(v) for v in np.clip(207.0 * light * tint, 0, 255))
+        lo = tuple(float(v) for v in np.clip(167.0 * light * tint, 0, 255))
         return cls(cavity, tongue, up, lo, 1.0)
 
 
