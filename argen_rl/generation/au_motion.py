@@ -384,8 +384,17 @@ def _brow_lowering(g: _Geometry, amount: float, together: float, cu: float = 0.3
     lo_pts = np.concatenate([e[0] for e in edges])
     mg_pts = np.concatenate([e[1] for e in edges])
     o1, o2 = np.argsort(lo_pts[:, 0]), np.argsort(mg_pts[:, 0])
-    brow_lo = np.interp(u, lo_pts[o1, 0], lo_pts[o1, 1])
-    lid = np.interp(u, mg_pts[o2, 0], mg_pts[o2, 1])
+    # both curves smoothed along u (a polyline through 5 brow / 8 lid points has kinks that shear
+    # the compressed lid skin into folds)
+    grid = np.linspace(-1.5, 1.5, 301)
+    kernel = np.exp(-0.5 * (np.arange(-12, 13) * 0.01 / 0.04) ** 2)
+    kernel /= kernel.sum()
+
+    def smooth(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        c = np.convolve(np.pad(np.interp(grid, x, y), 12, mode="edge"), kernel, mode="valid")
+        return np.interp(u, grid, c)
+    brow_lo = smooth(lo_pts[o1, 0], lo_pts[o1, 1])
+    lid = np.minimum(smooth(mg_pts[o2, 0], mg_pts[o2, 1]), np.interp(u, mg_pts[o2, 0], mg_pts[o2, 1]))
     gap = np.maximum(lid - brow_lo, 0.0)
     lateral = np.exp(-0.5 * ((np.abs(u) - cu) / su) ** 2) * (np.abs(u) < 1.2)
     drop = np.minimum(amount * lateral, room * gap)
@@ -401,7 +410,7 @@ def _brow_lowering(g: _Geometry, amount: float, together: float, cu: float = 0.3
 def au4_v2(g: _Geometry) -> np.ndarray:   # brow lowerer: down, together, pressing the upper lids
     """FACS: lowers the brows and pulls them together, the lid fold pushed down (the eye looks
     hooded), vertical furrows between the brows (shading layer); the upper lid pressed a little."""
-    d = _brow_lowering(g, 0.34, 0.12, room=0.9)
+    d = _brow_lowering(g, 0.34, 0.06, room=0.9)
     d[_UPPER_LID, 1] += 0.015 * _lid_profile(g, _UPPER_LID)[_UPPER_LID]
     return d
 

@@ -123,14 +123,7 @@ class PiecewiseAffineWarp:
         A[[0, 1, 3, 4], :-1] = L.reshape(-1, 4).T
         A[[2, 5], :-1] = t.T
         A[:, -1] = (1, 0, 0, 0, 1, 0)          # pixels outside every triangle (index -1): identity
-        index = np.full((self.size, self.size), -1, np.int32)
-        fill = cv2.fillConvexPoly
-        order = np.flatnonzero(ok)
-        if self.folds_behind:
-            turned = np.sign(det[order]) != self._src_sign[order]
-            order = np.concatenate([order[turned], order[~turned]])
-        for m, tri in zip(order.tolist(), np.round(D[order] * 16).astype(np.int32)):
-            fill(index, tri, m, cv2.LINE_8, 4)    # 4 bits of sub-pixel precision
+        index = self._raster(D, det, ok)
         a = [row.take(index) for row in A]     # (6, H, W) gathered per-pixel affine
         map_x = a[0] * self._xs
         map_x += a[1] * self._ys
@@ -139,6 +132,24 @@ class PiecewiseAffineWarp:
         map_y += a[4] * self._ys
         map_y += a[5]
         return map_x, map_y
+
+    def index(self, dst_points: np.ndarray) -> np.ndarray:
+        """(H, W) int32: the triangle whose affine each destination pixel samples through (-1: none)."""
+        D = np.asarray(dst_points, np.float64)[self.tri]
+        e1, e2 = D[:, 1] - D[:, 0], D[:, 2] - D[:, 0]
+        det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+        return self._raster(D, det, np.abs(det) > 1e-6)
+
+    def _raster(self, D: np.ndarray, det: np.ndarray, ok: np.ndarray) -> np.ndarray:
+        index = np.full((self.size, self.size), -1, np.int32)
+        fill = cv2.fillConvexPoly
+        order = np.flatnonzero(ok)
+        if self.folds_behind:
+            turned = np.sign(det[order]) != self._src_sign[order]
+            order = np.concatenate([order[turned], order[~turned]])
+        for m, tri in zip(order.tolist(), np.round(D[order] * 16).astype(np.int32)):
+            fill(index, tri, m, cv2.LINE_8, 4)    # 4 bits of sub-pixel precision
+        return index
 
     def warp(self, image: np.ndarray, dst_points: np.ndarray, alt: np.ndarray | None = None,
              alt_weight: float = 0.0) -> np.ndarray:
