@@ -4,6 +4,9 @@
     python benchmarks/expression_bench.py --quick       # CI smoke: 2 + 1 faces, 3 emotions (seconds)
     python benchmarks/expression_bench.py --sheet docs/img/expression_sheet.jpg --json out.json
     python benchmarks/expression_bench.py --pls         # hand-made vs PLS-masked field per AU (tuning faces)
+    python benchmarks/expression_bench.py --fer-disgust # where FER2013's net puts disgust on real faces
+    python benchmarks/expression_bench.py --before-after docs/img/warp_before_after.jpg
+    python benchmarks/expression_bench.py --timing      # only the speed lines (wall and CPU ms), in a quiet moment
 
 For every reference face x emotion x intensity, one clip per generator: ``new`` =
 ``WarpGenerator()`` (version 2), ``old`` = ``WarpGenerator({"version": 1})`` (the previous
@@ -240,6 +243,11 @@ def main() -> None:
     ap.add_argument("--fer-disgust", action="store_true",
                     help="only: can FER2013's net read disgust at all? posed photos, every frame of the wheel "
                          "videos, an AU search on the tuning faces, and the pixel change it takes")
+    ap.add_argument("--before-after", type=Path, default=None,
+                    help="only: write the before/after image (reference | version 1 | version 2 apex at letter C, "
+                         "tuning faces) to this path")
+    ap.add_argument("--timing", action="store_true",
+                    help="only the speed lines: ms per 16-frame 256^2 clip, old vs new, S = 4 / 8 / 16, wall and CPU")
     ap.add_argument("--splits", default="tuning,held_out",
                     help="face splits to run (comma list); while choosing settings run 'tuning' only")
     args = ap.parse_args()
@@ -258,11 +266,18 @@ def main() -> None:
     if args.pls:
         pls_comparison(kb, ExpressionClassifier(), wheel_faces("tuning"), args.asi_samples or 2, args.seed)
         return
+    if args.before_after:
+        before_after(args.before_after, kb, wheel_face)
+        print(f"wrote {args.before_after}")
+        return
     if args.fer_disgust:
         fer_disgust(ExpressionClassifier(), kb, wheel_faces)
         return
-    readers = Readers(ExpressionClassifier(), held_out_judge())
     gens = {"old": WarpGenerator({"version": 1}), "new": WarpGenerator()}
+    if args.timing:
+        timing_table(gens, kb, wheel_face)
+        return
+    readers = Readers(ExpressionClassifier(), held_out_judge())
     if args.quick:
         faces = [wheel_face("astronaut"), wheel_face("grace_hopper"), wheel_face("phone_man")]
         faces = [f for f in faces if f.split in args.splits.split(",")]
@@ -371,6 +386,37 @@ def pls_comparison(kb, fer, faces, samples: int, seed: int) -> None:
             print(f"| {au} | {e.value} | {h0}/{n0} (p {p0:.2f}) | {h1}/{n1} (p {p1:.2f}) |", flush=True)
 
 
+BEFORE_AFTER = (("grace_hopper", "disgust"), ("astronaut", "surprise"), ("feat_single_face", "angry"),
+                ("astronaut", "angry"), ("wolfgang_f246", "fear"))
+
+
+def before_after(path: Path, kb, wheel_face) -> None:
+    """docs/img/warp_before_after.jpg: TUNING faces, prototype AUs at letter C, apex frame, one
+    action (S=8, a=2, b=1, seed 0): reference | version 1 | version 2."""
+    import cv2
+
+    from argen_rl.generation.warp import WarpGenerator
+    from argen_rl.types import Emotion, GenParams, GenRequest
+    from argen_rl.video_io import write_image
+
+    gens = {"before (v1)": WarpGenerator({"version": 1}), "after (v2)": WarpGenerator()}
+    rows = []
+    for name, emotion in BEFORE_AFTER:
+        face, e = wheel_face(name), Emotion.parse(emotion)
+        aus = {a: 3.0 for a in kb.emotion_aus(e)}
+        tiles = [(gens["after (v2)"].reference(face.image, 256).image, "reference")]
+        for label, gen in gens.items():
+            v = gen.generate([GenRequest(face.image, "", e, aus, GenParams(seed=0, **READ_ACTION))])[0]
+            tiles.append((v.frames[v.meta["apex_frame"]], f"{label} {emotion} C"))
+        row = []
+        for img, text in tiles:
+            t = cv2.resize(img, (192, 192), interpolation=cv2.INTER_AREA)
+            cv2.putText(t, text, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (255, 255, 0), 1, cv2.LINE_AA)
+            row.append(t)
+        rows.append(np.concatenate(row, 1))
+    write_image(path, np.concatenate(rows, 0))
+
+
 def fer_disgust(fer, kb, wheel_faces, combos: int = 80, seed: int = 0) -> None:
     """Why the FER2013 disgust criterion cannot be met: where does FER2013's mini-Xception put
     disgust on real faces? (FER2013 only: this measures the tuning classifier, not the generator.)"""
@@ -430,21 +476,39 @@ def fer_disgust(fer, kb, wheel_faces, combos: int = 80, seed: int = 0) -> None:
 
 
 def timing_line(gens: dict, face, emotion, kb, steps: int, rounds: int = 9) -> str:
-    """ms per clip, the generators interleaved round by round (a shared CPU's load drifts), median."""
+    """ms per clip, the generators interleaved round by round (a shared CPU's load drifts), median;
+    wall time and this thread's CPU time (what the clip costs, whatever else the machine runs)."""
     from argen_rl.types import GenParams, GenRequest
 
     aus = {a: 3.0 for a in kb.emotion_aus(emotion)}
-    times: dict[str, list[float]] = {name: [] for name in gens}
+    wall: dict[str, list[float]] = {name: [] for name in gens}
+    cpu: dict[str, list[float]] = {name: [] for name in gens}
     for name, gen in gens.items():
         gen.generate([GenRequest(face.image, "", emotion, aus, GenParams(steps=steps, seed=0))])
     for k in range(rounds):
         for name, gen in gens.items():
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.thread_time()
             gen.generate([GenRequest(face.image, "", emotion, aus, GenParams(steps=steps, seed=k))])
-            times[name].append((time.perf_counter() - t) * 1e3)
-    med = {name: float(np.median(v)) for name, v in times.items()}
-    return (f"S={steps:2d}: old {med['old']:.1f} ms, new {med['new']:.1f} ms, ratio new/old "
-            f"{med['new'] / med['old']:.2f} (median of {rounds} interleaved, {face.name}, {emotion.value})")
+            cpu[name].append((time.thread_time() - c) * 1e3)
+            wall[name].append((time.perf_counter() - t) * 1e3)
+    w = {name: float(np.median(v)) for name, v in wall.items()}
+    c = {name: float(np.median(v)) for name, v in cpu.items()}
+    return (f"S={steps:2d}: wall old {w['old']:.1f} ms, new {w['new']:.1f} ms, ratio {w['new'] / w['old']:.2f}; "
+            f"CPU old {c['old']:.1f} ms, new {c['new']:.1f} ms, ratio {c['new'] / c['old']:.2f} "
+            f"(median of {rounds} interleaved, {face.name}, {emotion.value})")
+
+
+def timing_table(gens: dict, kb, wheel_face, rounds: int = 15) -> None:
+    """Only the speed lines (run in a quiet moment): tuning faces x (surprise, disgust) x S."""
+    import cv2
+
+    from argen_rl.types import Emotion
+
+    cv2.setNumThreads(1)
+    for name in ("astronaut", "grace_hopper"):
+        for e in (Emotion.SURPRISE, Emotion.DISGUST):
+            for s in (4, 8, 16):
+                print(timing_line(gens, wheel_face(name), e, kb, s, rounds), flush=True)
 
 
 if __name__ == "__main__":
