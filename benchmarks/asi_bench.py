@@ -56,7 +56,9 @@ def main() -> None:
                 res = run_asi(root, tmp / f"w{workers}", cfg, progress=False)
                 dt = time.perf_counter() - t0
                 files = {n: (res.contexts_path.parent / n).read_bytes() for n in SAME}
-                rows.append({"workers": workers, "seconds": dt, "identities": len(res.identities),
+                t = res.summary["timings"]
+                rows.append({"workers": workers, "seconds": dt, "identities_s": t["identities_s"],
+                             "contexts_s": t["contexts_s"], "identities": len(res.identities),
                              "contexts": len(res.contexts), "frames": res.summary["frames_checked"],
                              "same": files == rows[0]["files"] if rows else True, "files": files})
         finally:
@@ -64,11 +66,13 @@ def main() -> None:
     base = rows[0]["seconds"]
     print(f"asi_bench: sample dataset (DFEW layout), {rows[0]['identities']} identities from "
           f"{rows[0]['frames']} frames, {rows[0]['contexts']} contexts, template writer, {os.cpu_count()} CPUs")
-    print(f"{'setting':<34}{'seconds':>9}{'x one process':>15}{'same output':>13}")
+    print(f"{'setting':<34}{'seconds':>9}{'x one process':>15}{'identity stage s':>18}{'contexts s':>12}"
+          f"{'same output':>13}")
     for r in rows:
         name = "one process" if r["workers"] == 0 else \
             f"{r['workers']} clip worker{'s' if r['workers'] > 1 else ''} + writer actor"
-        print(f"{name:<34}{r['seconds']:>9.1f}{base / r['seconds']:>15.2f}{str(r['same']):>13}")
+        print(f"{name:<34}{r['seconds']:>9.1f}{base / r['seconds']:>15.2f}{r['identities_s']:>18.1f}"
+              f"{r['contexts_s']:>12.1f}{str(r['same']):>13}")
     if not all(r["same"] for r in rows):
         sys.exit(1)
 
