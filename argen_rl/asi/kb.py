@@ -128,13 +128,14 @@ class AUKnowledgeBase:
         text = info.description.replace("{adverb}", adverb if adverb else "")
         return re.sub(r"\s{2,}", " ", text).strip()
 
-    def movements(self, intensities: dict[int, float]) -> list[Movement]:
+    def movements(self, intensities: dict[int, float], rng: np.random.Generator | None = None) -> list[Movement]:
         """One movement per face region for a prompt's AU intensities, regions top to bottom.
 
         A region with one AU gets that AU's description; with several, FACS's description of
         the combination when the knowledge base has it, else the strongest AU's alone (ties:
         the lower AU number). Either way ONE intensity adverb: the strongest AU's (ARGen Eq. 9).
-        AUs of no region, and AUs below 0.5 (absent on the letter scale), are not described."""
+        AUs of no region, and AUs below 0.5 (absent on the letter scale), are not described. A
+        seeded ``rng`` varies the adverb among the letter's synonyms."""
         present = {int(a): float(v) for a, v in intensities.items() if value_to_letter(float(v))}
         out = []
         for region in self.regions:
@@ -143,7 +144,7 @@ class AUKnowledgeBase:
                 continue
             strongest = min(aus, key=lambda a: (-present[a], a))
             combo = region.combinations.get(frozenset(aus)) if len(aus) > 1 else None
-            adverb = self.adverb(present[strongest])
+            adverb = self.adverb(present[strongest], rng)
             if combo is not None:
                 text, described = combo.replace("{adverb}", adverb), tuple(aus)
             else:

@@ -97,19 +97,22 @@ class TemplateWriter:
         self.kb = kb if kb is not None else load_kb()
 
     def write_batch(self, jobs: Sequence[WriteJob]) -> list[str]:
-        return [self.compose(j.cues, j.emotion, j.retrieved) for j in jobs]
+        """Each job's prompt; its seed picks the intensity adverbs among their synonyms."""
+        return [self.compose(j.cues, j.emotion, j.retrieved, np.random.default_rng(j.seed)) for j in jobs]
 
     def write(self, identity_image: np.ndarray, emotion: Emotion, retrieved: Sequence[Candidate]) -> str:
         return self.compose(_cues_of(identity_image, self.landmarks_fn), emotion, retrieved)
 
-    def compose(self, cues: str, emotion: Emotion, retrieved: Sequence[Candidate]) -> str:
+    def compose(self, cues: str, emotion: Emotion, retrieved: Sequence[Candidate],
+                rng: np.random.Generator | None = None) -> str:
+        """The prompt; canonical adverbs (the letter's first) unless a seeded ``rng`` varies them."""
         e = Emotion.parse(emotion)
         head = f"{cues[0].upper()}{cues[1:]}. The face slowly changes from neutral to {_NOUN[e]}"
         intensities: dict[int, float] = {}
         for c in retrieved:                 # one intensity vector per prompt (Eq. 8): the first wins
             for au, v in c.intensities.items():
                 intensities.setdefault(int(au), float(v))
-        parts = [m.text for m in self.kb.movements(intensities)]
+        parts = [m.text for m in self.kb.movements(intensities, rng)]
         return head + (": " + "; ".join(parts) if parts else "") + "."
 
 
