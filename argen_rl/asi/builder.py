@@ -12,7 +12,7 @@ quick training contexts use. The steps, for each context:
    from ``np.random.default_rng(seed)``; ``n_candidates: 0`` = no RAG (the prototype's AUs are the
    targets, the writer sees no descriptions); an emotion without records (neutral) has no targets;
 3. the prompt writer (template / qwen-vl / fixed), a batch of prompts per call; the writer may
-   live on its own Ray actor (``asi.parallel.RemoteWriter``);
+   live on its own Ray actor (``asi.parallel.RemoteWriter``, ``WRITER_QUEUE`` batches queued);
 4. the AU compliance filter (supp. G); a prompt left empty falls back to the fixed prompt;
 5. the generator prompt: the prompt cut to the text encoder's 77 tokens, cues last (``fit_prompt``);
 6. the text embedding (MiniLM) of every prompt, in one batch.
@@ -35,6 +35,9 @@ from argen_rl.asi.cues import identity_cues
 from argen_rl.asi.kb import AUKnowledgeBase, Candidate, load_kb
 from argen_rl.asi.writers import FixedWriter, PromptWriter, WriteJob, clip_token_counter, fit_prompt, make_writer
 from argen_rl.types import Context, Emotion
+
+WRITER_QUEUE = 4
+"""Batches queued on a remote writer at once (the writer never waits; the images in flight stay bounded)."""
 
 Seed = int | Sequence[int]
 """Entropy of ``np.random.default_rng``: an int (Serve's request seed) or a list of ints."""
@@ -192,10 +195,13 @@ class ContextBuilder:
         bar = tqdm(total=len(jobs), desc=f"asi: prompts ({self.writer.name})", unit="ctx", disable=not progress)
         out: list[str] = []
         submit = getattr(self.writer, "submit", None)
-        if submit is not None:             # a remote writer: queue every batch, collect in order
-            pending = [submit(b) for b in batches]
-            for b, ref in zip(batches, pending):
-                out += self.writer.collect(ref)
+        if submit is not None:             # a remote writer: keep WRITER_QUEUE batches queued, collect in order
+            pending = [submit(b) for b in batches[:WRITER_QUEUE]]
+            for i, b in enumerate(batches):
+                out += self.writer.collect(pending[i])
+                pending[i] = None          # drop the reference: the object store may free it
+                if i + WRITER_QUEUE < len(batches):
+                    pending.append(submit(batches[i + WRITER_QUEUE]))
                 bar.update(len(b))
         else:
             for b in batches:

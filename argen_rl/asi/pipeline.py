@@ -96,7 +96,7 @@ def analyse_clip(clip: Clip, cfg: IdentityConfig, selector: IdentitySelector,
     return ClipAnalysis(clip, choice, feats)
 
 
-def analyse_clips(clips: list[Clip], cfg: ASIConfig, workers: list, progress: bool = True):
+def analyse_clips(clips: list[Clip], cfg: ASIConfig, workers: list):
     """ClipAnalysis per clip, in clip order: here, or mapped over the Ray clip workers."""
     if not workers:
         selector, analyser = IdentitySelector(cfg.identity), IdentityAnalyser(cfg.clip_dir)
@@ -112,9 +112,7 @@ def select_identities(clips: list[Clip], cfg: ASIConfig, out: Path, progress: bo
     icfg = cfg.identity
     identities, rejections, choices = [], [], []
     bar = tqdm(total=len(clips), desc="asi: identity frames", unit="clip", disable=not progress)
-    for a in analyse_clips(clips, cfg, workers or [], progress):
-        if icfg.max_identities is not None and len(identities) >= icfg.max_identities:
-            break
+    for a in analyse_clips(clips, cfg, workers or []):   # lazy: no clip is analysed past the last needed
         bar.update(1)
         clip = a.clip
         if a.choice is None:
@@ -128,6 +126,8 @@ def select_identities(clips: list[Clip], cfg: ASIConfig, out: Path, progress: bo
         path = write_image(output_path(out / "identities", clip.clip_id, suffix=".png"), a.choice.image)
         identities.append(Identity(clip, a.choice.frame_index, a.choice.mean_au, a.choice.image, path,
                                    features=a.features))
+        if icfg.max_identities is not None and len(identities) >= icfg.max_identities:
+            break
     bar.close()
     return identities, rejections, choices
 
