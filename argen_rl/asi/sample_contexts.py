@@ -15,10 +15,12 @@ from typing import Sequence
 
 def ensure_sample_contexts(folder: str | Path, dataset: str | Path | None = None,
                            emotions: Sequence[str] | None = None, max_identities: int = 4,
-                           frames_per_clip: int = 4, progress: bool = False) -> Path:
+                           frames_per_clip: int = 4, progress: bool = False,
+                           generator_tokenizer: str | None = None) -> Path:
     """contexts.jsonl in ``folder`` (built once; reused when present). ``dataset``: the root to
     take identities from (default: the sample dataset, built next to ``folder``); ``emotions``:
-    the target emotions (default: the dataset's scarce classes)."""
+    the target emotions (default: the dataset's scarce classes); ``generator_tokenizer``: the
+    generator's CLIP tokenizer folder, so generator prompts are fitted to its exact count."""
     folder = Path(folder)
     jsonl = folder / "contexts.jsonl"
     if jsonl.is_file():
@@ -32,6 +34,7 @@ def ensure_sample_contexts(folder: str | Path, dataset: str | Path | None = None
         if not (dataset / "README.txt").is_file():
             build_sample_dataset(dataset, "dfew")
     cfg = ASIConfig.model_validate({"identity": {"max_identities": max_identities, "frames_per_clip": frames_per_clip},
-                                    "scarce": list(emotions) if emotions else None})
+                                    "scarce": list(emotions) if emotions else None,
+                                    "writer": {"generator_tokenizer": generator_tokenizer}})
     run_asi(Path(dataset), folder, cfg, progress=progress)
     return jsonl
