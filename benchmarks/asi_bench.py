@@ -1,7 +1,7 @@
 """ASI wall time: one process vs Ray clip workers (+ the writer's own actor), same output.
 
     python benchmarks/asi_bench.py            # sample dataset: 12 neutral clips x 16 frames, template writer
-    python benchmarks/asi_bench.py --quick    # CI smoke: 4 clips x 4 frames
+    python benchmarks/asi_bench.py --quick    # CI smoke: 4 clips x 4 frames, 2 workers only
 
 Each setting runs the whole stage (``run_asi``: identity selection on every neutral clip, then
 one context per identity x scarce emotion) into a fresh folder; its ``contexts.jsonl`` and
@@ -29,8 +29,10 @@ SAME = ("contexts.jsonl", "text_emb.npy", "image_emb.npy", "identities.csv", "id
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="CI smoke run")
-    p.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts to time")
+    p.add_argument("--workers", type=int, nargs="+", default=None, help="worker counts to time (default 1 2; "
+                   "--quick: 2)")
     a = p.parse_args()
+    a.workers = a.workers or ([2] if a.quick else [1, 2])
     identity = {"frames_per_clip": 4, "max_identities": 4} if a.quick else {"frames_per_clip": 16}
 
     import ray
