@@ -81,7 +81,7 @@ def cache_id(generator_id: str, cfg: EnvConfig) -> str:
     return f"{generator_id}/{digest}"
 
 
-@dataclass
+@dataclass(eq=False)       # compared by identity (its requests hold arrays)
 class PendingBatch:
     """A generation batch queued on an actor (or, in process, already generated)."""
 

@@ -40,6 +40,17 @@ class CalibrationSettings(CalibrationConfig):
     recognizer_checkpoint: str | None = None
     """A trained recognizer (argen_rl.calibration.recognizer format) used as the "recognizer"
     expert; it is added to the experts automatically when given."""
+    recognizer: Literal["auto", "off"] = "auto"
+    """Without a checkpoint: auto = train a recognizer on the ORIGINAL dataset (saved as
+    _argen_augment/recognizer.pt, reused on reruns) and let it vote, whenever every class has at
+    least recognizer_min_clips clips; summary.json says whether it is on and why."""
+    recognizer_min_clips: int = Field(50, ge=1)
+    """Clips per class (all 7) the original needs before auto trains a recognizer expert. A class
+    with fewer gives a recognizer that rarely predicts it (and it is the scarce classes that are
+    judged); 50 is DFEW-scale caution (its rarest class, disgust, has ~146 clips per fold set)."""
+    recognizer_train: dict = {}
+    """RecognitionConfig fields for that training (default: the recognition stage's recipe;
+    e.g. {model: res18_lstm, width: 16, input_size: 64, frames: 8, epochs: 10} on a CPU)."""
 
 
 class AugmentConfig(StrictModel):

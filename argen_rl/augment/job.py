@@ -38,5 +38,8 @@ def summary_table(s: AugmentSummary) -> str:
         rate = "" if r["rejection_rate"] is None else f"{r['rejection_rate']:.2f}"
         lines.append(f"{name:10s} {r['original']:5d} {str(r['target'] or ''):>6s} {r['written']:7d} "
                      f"{r['rejected']:8d} {r['attempts']:8d} {rate:>8s} {r['final']:5d}")
+    import json
+
+    lines.append(f"recognizer expert: {json.loads(s.files['summary'].read_text()).get('recognizer_expert')}")
     lines.append(f"new root: {s.out}\nmanifest: {s.files['manifest']}\nsummary: {s.files['summary']}")
     return "\n".join(lines)

@@ -101,6 +101,7 @@ class Augmenter:
         self.known_ids = {c.clip_id for c in self.index.clips} | {s.clip_id for s in self.index.skipped}
         self._images: dict[str, np.ndarray] = {}
         self.stale_removed: list[Path] = []
+        self.recognizer_note = "off: calibration is disabled"
 
     # -- 2. the new root -------------------------------------------------------------------------
     def remove_stale_temps(self) -> list[Path]:
@@ -175,22 +176,29 @@ class Augmenter:
             raise FileNotFoundError(f"policy checkpoint not found: {path}")
         return load_policy(path.resolve())     # RLlib reads relative paths as URIs: make it absolute
 
-    def _calibrator(self):
+    def _recognizer_plan(self) -> bool:
+        """Whether this run trains a recognizer expert on the original; sets ``recognizer_note``."""
+        c = self.cfg.calibration
+        if c.recognizer_checkpoint:
+            self.recognizer_note = f"on: checkpoint {c.recognizer_checkpoint}"
+            return False
+        if c.recognizer == "off":
+            self.recognizer_note = "off: calibration.recognizer is off"
+            return False
+        from argen_rl.calibration.recognizer import enough_clips
+
+        train, self.recognizer_note = enough_clips(self.counts, c.recognizer_min_clips)
+        return train
+
+    def _calibrator(self, recognizer_checkpoint: str | None = None):
+        """The calibrator (``calibration.build_calibrator``, the code ``argen calibrate`` runs)."""
         c = self.cfg.calibration
         if not c.enabled:
             return None
-        from argen_rl.calibration import CalibrationConfig, LabelCalibrator, make_experts
+        from argen_rl.calibration import CalibrationConfig, build_calibrator
 
-        recognizer = None
-        experts = list(c.experts)
-        if c.recognizer_checkpoint:
-            from argen_rl.calibration.recognizer import load_recognizer
-
-            recognizer = load_recognizer(c.recognizer_checkpoint)
-            if "recognizer" not in experts:
-                experts.append("recognizer")
-        cc = CalibrationConfig(**{**c.model_dump(exclude={"enabled", "recognizer_checkpoint"}), "experts": experts})
-        return LabelCalibrator(make_experts(cc, recognizer=recognizer), cc)
+        cc = CalibrationConfig(**c.model_dump(include=set(CalibrationConfig.model_fields)))
+        return build_calibrator(cc, recognizer_checkpoint or c.recognizer_checkpoint)
 
     def action(self, policy, ctx: Context) -> tuple[int, float, float, str]:
         if policy is None:
@@ -216,10 +224,17 @@ class Augmenter:
         contexts = self._contexts()
         missing = [e.value for e in self.classes if not contexts.get(e)]
         policy, calibrator = self._policy(), self._calibrator()
+        train_recognizer = calibrator is not None and self._recognizer_plan()
         self.stale_removed = self.remove_stale_temps()
         created = self.prepare()
         for d in ("clips", "rejected"):
             (self.meta / d).mkdir(parents=True, exist_ok=True)
+        if train_recognizer:     # the recognizer expert, trained on the ORIGINAL clips (kept for reruns)
+            from argen_rl.calibration.recognizer import train_recognizer_expert
+
+            ckpt = train_recognizer_expert(self.index.clips, self.cfg.calibration.recognizer_train, self.meta,
+                                           progress=self.progress)
+            calibrator = self._calibrator(str(ckpt))
         needed = {e: max(0, self.target - self.counts.get(e, 0)) for e in self.classes}
         records: list[dict] = []
         written: dict[Emotion, int] = {e: 0 for e in EMOTIONS7}
@@ -358,6 +373,7 @@ class Augmenter:
             "index_skipped": len(self.index.skipped),
             "target_count": self.target, "classes_without_contexts": missing,
             "calibration": self.cfg.calibration.model_dump(mode="json"),
+            "recognizer_expert": self.recognizer_note,
             "action_source": "policy" if self.cfg.policy_checkpoint else "fixed",
             "generator_actors": self.cfg.rollout.num_actors,      # of the last call (0 = in process)
             "per_class": per_class, "totals": totals,
@@ -479,8 +495,7 @@ class _Scheduler:
 
     def _wait(self, batch) -> None:
         self._pool().collect(batch)
-        if batch in self.in_flight:
-            self.in_flight.remove(batch)
+        self.in_flight = [b for b in self.in_flight if b is not batch]
 
     def committed(self, e: Emotion) -> None:
         """Attempt done_k of class e is written and counted (``written`` updated by the caller)."""
