@@ -5,7 +5,11 @@ this file only composes them, so adding a stage never touches another stage's co
 """
 from __future__ import annotations
 
+import os
+
 import typer
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")   # model hubs are never reached: every model is local
 
 from argen_rl.cli_errors import OneLineErrors
 

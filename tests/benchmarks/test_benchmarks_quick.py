@@ -24,6 +24,9 @@ CASES = [
     ("calibration_bench.py", ["held_out faces", "before: kept", "after: kept", "ratio after/before"]),
     pytest.param("env_bench.py", ["2 actors, cache on", "hit rate"], marks=pytest.mark.ray),
     pytest.param("serve_load.py", ["throughput ratio 2 vs 1 replicas"], marks=pytest.mark.ray),
+    pytest.param("augment_bench.py", ["2 actors", "x in-process", "identical outputs (sidecars + frames) "
+                                      "across settings: True"], marks=pytest.mark.ray),
+    pytest.param("asi_bench.py", ["2 clip workers + writer actor", "x one process"], marks=pytest.mark.ray),
 ]
 
 
