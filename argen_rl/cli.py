@@ -5,7 +5,11 @@ this file only composes them, so adding a stage never touches another stage's co
 """
 from __future__ import annotations
 
+import os
+
 import typer
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")   # model hubs are never reached: every model is local
 
 from argen_rl.cli_errors import OneLineErrors
 
@@ -30,6 +34,8 @@ from argen_rl.ablation.cli import app as tune_app  # noqa: E402
 app.add_typer(tune_app, name="tune")
 from argen_rl.augment.cli import app as augment_app  # noqa: E402
 app.add_typer(augment_app, name="augment")
+from argen_rl.calibration.cli import calibrate_command  # noqa: E402
+app.command("calibrate")(calibrate_command)
 from serve.cli import serve_command  # noqa: E402
 app.command("serve")(serve_command)
 from argen_rl.recognition.cli import app as recognize_app

@@ -96,7 +96,7 @@ class Context:
     """One generation context: a neutral identity image and a target emotion with its prompt."""
 
     context_id: str
-    identity_image: Path
+    identity_image: Path | None          # None: an image never stored (a Serve upload)
     emotion: Emotion
     prompt: str
     aus: list[int]

@@ -140,7 +140,7 @@ def main() -> None:
         if a.contexts:
             contexts = Path(a.contexts)
         else:
-            from argen_rl.train.sample_contexts import ensure_sample_contexts
+            from argen_rl.asi.sample_contexts import ensure_sample_contexts
 
             contexts = ensure_sample_contexts(Path(tmp) / "contexts")
         costs = reward_costs(contexts, size, frames, clips)

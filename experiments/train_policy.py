@@ -7,12 +7,12 @@ Also the ``ray job submit`` entry point::
         --run-dir /abs/path/runs/train
 
 Inside a job, ``ray.init()`` joins the job's cluster (RAY_ADDRESS); run alone it starts a
-private local Ray. Everything else is ``argen_rl.train.loop.train``.
+private local Ray. Everything else is ``argen_rl.train.job.run_training`` (``argen train run``
+calls the same function).
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -25,28 +25,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 def main(config: str | Path, run_dir: str | None = None, iterations: int | None = None,
          fresh: bool = False) -> dict:
-    from argen_rl.config import load_config
-    from argen_rl.train.config import TrainConfig
-    from argen_rl.train.loop import train
+    from argen_rl.train.job import run_training, summary_text
 
-    overrides = {k: v for k, v in {"run_dir": run_dir, "iterations": iterations}.items() if v is not None}
-    if fresh:
-        overrides["resume"] = False
-    cfg = load_config(config, TrainConfig, overrides)
-    cfg.check_files(str(config))          # a missing contexts file / model folder fails before Ray starts
-    if cfg.build_sample_contexts and not Path(cfg.env.contexts).exists():
-        from argen_rl.train.sample_contexts import ensure_sample_contexts
-
-        folder = Path(cfg.env.contexts)
-        folder = folder.parent if folder.suffix == ".jsonl" else folder
-        print(f"sample dataset -> ASI -> contexts in {folder} ...", flush=True)
-        ensure_sample_contexts(folder, progress=True)
-    summary = train(cfg)
-    ev = summary.get("eval", {})
-    print(json.dumps({k: ev.get(k) for k in ("greedy", "random", "mid", "best", "n_contexts")}
-                     | {"cache": summary.get("cache_final"),
-                        "time/iteration_s_mean": summary.get("time/iteration_s_mean"),
-                        "run_dir": summary["run_dir"]}, indent=1))
+    summary = run_training(config, run_dir=run_dir, iterations=iterations, fresh=fresh)
+    print(summary_text(summary))
     return summary
 
 

@@ -6,8 +6,9 @@
 - ``Ingress`` (FastAPI) validates the upload (size, decodability, a face, emotion, count) and
   answers bad input with a 4xx JSON ``{"detail": ...}``; it never touches the model.
 - ``GeneratorDeployment`` holds the generator (``argen_rl.generation.registry``), the optional
-  greedy policy and the AU knowledge base; ``@serve.batch`` groups concurrent requests into one
-  ``generator.generate`` call (batch size counted in clips, not requests).
+  greedy policy and ASI's context builder (``argen_rl.asi.builder``: the upload + emotion + seed
+  become a Context exactly as ``argen asi`` makes them); ``@serve.batch`` groups concurrent
+  requests into one ``generator.generate`` call (batch size counted in clips, not requests).
 - ``build_app(args)`` is the application builder ``serve/config.yaml`` points to; the two
   deployments are composed in one line.
 """
@@ -87,33 +88,15 @@ class JobResult:
     status: int = 500
 
 
-class EmotionTargets:
-    """Target AUs and their description per emotion, from the ASI knowledge base's prototype records.
-
-    The prompt of a request is ASI's template writer over the uploaded face (identity cues) plus
-    this description, as ``argen asi`` writes contexts, so a trained policy sees the same kind
-    of text it was trained on.
-    """
-
-    def __init__(self, default_intensity: float):
-        from argen_rl.asi.intensity import letter_to_value
-        from argen_rl.asi.kb import Candidate, load_kb, strip_au_tags
-
-        kb = load_kb()
-        self.targets: dict[Emotion, tuple[dict[int, float], list[Candidate]]] = {}
-        for e in EMOTIONS7:
-            rec = next((r for r in kb.records_for(e) if r.prototype), None)
-            if rec is None:
-                self.targets[e] = ({}, [])
-                continue
-            inten = {au: letter_to_value(rec.letters[au]) if au in rec.letters else default_intensity for au in rec.aus}
-            desc = strip_au_tags(kb.render(rec, inten))
-            self.targets[e] = (inten, [Candidate(rec.record_id, e, rec.aus, inten, desc, 1.0)])
-
-    def describe(self) -> list[dict]:
-        return [{"emotion": e.value, "target_aus": {f"AU{au}": v for au, v in aus.items()},
-                 "description": cands[0].description if cands else ""}
-                for e, (aus, cands) in self.targets.items()]
+def emotion_catalogue(kb, low: float, high: float) -> list[dict]:
+    """What /v1/emotions lists: each emotion's prototype AUs (the range its sampled intensities
+    come from) and the prototype's one-movement-per-region description (argen_rl.asi.kb)."""
+    out = []
+    for e in EMOTIONS7:
+        aus = kb.emotion_aus(e)
+        out.append({"emotion": e.value, "target_aus": {f"AU{au}": [low, high] for au in aus},
+                    "description": "; ".join(m.text for m in kb.movements({au: 3.0 for au in aus}))})
+    return out
 
 
 @serve.deployment
@@ -122,33 +105,30 @@ class GeneratorDeployment:
 
     def __init__(self, cfg: ServeConfig):
         bind_replica_grpc_to(cfg.replica_grpc_host)   # before Ray binds this replica's gRPC server
+        from argen_rl.asi.builder import ContextBuilder
+        from argen_rl.asi.writers import clip_token_counter
         from argen_rl.generation.registry import make_generator
-
-        from argen_rl.asi.writers import TemplateWriter, clip_token_counter
-        from argen_rl.face.landmarks import FaceMesh
 
         self.cfg = cfg
         self.generator = make_generator(cfg.generator, dict(cfg.generator_config))
         # the generator prompt's tokens: counted with the generator's own tokenizer when it has one
         tok_dir = Path(str(cfg.generator_config.get("model_dir", ""))) / "tokenizer"
-        self.count_tokens = clip_token_counter(str(tok_dir) if cfg.generator_config.get("model_dir")
-                                               and tok_dir.is_dir() else None)
-        self.targets = EmotionTargets(cfg.target_intensity)
-        self.mesh = FaceMesh()
-        self.writer = TemplateWriter(landmarks_fn=self.mesh.landmarks)
-        self.policy = self.embedder = None
+        count_tokens = clip_token_counter(str(tok_dir) if cfg.generator_config.get("model_dir")
+                                          and tok_dir.is_dir() else cfg.context.writer.generator_tokenizer)
+        self.builder = ContextBuilder(cfg.context, token_counter=count_tokens)
+        r = cfg.context.retrieval
+        self.catalogue = emotion_catalogue(self.builder.kb, r.intensity_low, r.intensity_high)
+        self.policy = None
         if cfg.policy_checkpoint:
-            from argen_rl.asi.image_embed import FaceImageEmbedder
             from argen_rl.policy.greedy import load_policy
 
             self.policy = load_policy(cfg.policy_checkpoint)
-            self.embedder = FaceImageEmbedder()
         self.generate.set_max_batch_size(cfg.max_batch_size)
         self.generate.set_batch_wait_timeout_s(cfg.batch_wait_timeout_s)
 
     def info(self) -> dict:
         return {"generator": self.cfg.generator, "generator_id": self.generator.generator_id,
-                "policy": self.cfg.policy_checkpoint, "emotions": self.targets.describe()}
+                "policy": self.cfg.policy_checkpoint, "emotions": self.catalogue}
 
     @serve.batch(max_batch_size=8, batch_wait_timeout_s=0.05, batch_size_fn=lambda jobs: sum(j.count for j in jobs))
     async def generate(self, jobs: list[AugmentJob]) -> list[JobResult]:
@@ -157,8 +137,10 @@ class GeneratorDeployment:
 
     # -- the numbered steps of one batch ---------------------------------------------------
     def _generate_batch(self, jobs: list[AugmentJob]) -> list[JobResult]:
-        # 1. one GenRequest per clip (policy action or the fixed one; seeds seed, seed+1, ...)
-        per_job, descriptions = zip(*[self._requests(j) for j in jobs]) if jobs else ((), ())
+        # 1. one context per job (ASI's builder: upload + emotion + seed), one GenRequest per clip
+        #    (policy action or the fixed one; seeds seed, seed+1, ...)
+        contexts = self.contexts(jobs)
+        per_job = [self._requests(j, c) for j, c in zip(jobs, contexts)]
         flat = [r for reqs in per_job for r in reqs]
         # 2. generate the whole batch in one call; if it fails, retry job by job so one bad
         #    reference does not fail the others
@@ -176,35 +158,29 @@ class GeneratorDeployment:
                 except Exception as err:  # noqa: BLE001 - reported to that client only
                     chunks.append(err)
         # 3. encode mp4s with their provenance
-        return [self._result(job, reqs, vids, len(flat), desc)
-                for job, reqs, vids, desc in zip(jobs, per_job, chunks, descriptions)]
+        return [self._result(job, reqs, vids, len(flat), ctx.prompt)
+                for job, reqs, vids, ctx in zip(jobs, per_job, chunks, contexts)]
 
-    def _requests(self, job: AugmentJob) -> tuple[list[GenRequest], str]:
-        """One request per clip of ``job``, and the full description its generator prompt came from."""
-        from argen_rl.asi.cues import identity_cues
-        from argen_rl.asi.writers import fit_prompt
+    def contexts(self, jobs: list[AugmentJob]) -> list:
+        """The Context of each job, built by ASI's context builder (seeded by the job's seed)."""
+        from argen_rl.asi.builder import ContextSpec
 
-        target_aus, described = self.targets.targets[job.emotion]
-        landmarks = self.mesh.landmarks(job.image)
-        prompt = self.writer.write(job.image, job.emotion, described)      # the description
-        # what the generator's text encoder sees: <= 77 CLIP tokens, the AU phrase first (ASI's rule)
-        gen_prompt = fit_prompt(prompt, self.count_tokens, last=identity_cues(job.image, landmarks).text())
+        specs = [ContextSpec(j.image, j.emotion, j.seed, f"serve-{j.emotion.value}-{j.seed}") for j in jobs]
+        return [b.context for b in self.builder.build_many(specs)]
+
+    def _requests(self, job: AugmentJob, ctx) -> list[GenRequest]:
+        """One request per clip of ``job`` from its context: generator prompt (<= 77 CLIP tokens,
+        the AU phrase first), target AUs and intensities, and the policy's action for its state."""
         steps = a = b = None
         if self.policy is not None:
-            steps, a, b = self.policy.act(self._observation(job, prompt))
-        return [GenRequest(image=job.image, prompt=gen_prompt, emotion=job.emotion, target_aus=dict(target_aus),
-                           params=self.cfg.fixed_action.params(job.seed + i, steps, a, b),
-                           context_id=f"serve-{job.emotion.value}-{job.seed}")
-                for i in range(job.count)], prompt
+            from argen_rl.policy.state import state_vector
 
-    def _observation(self, job: AugmentJob, prompt: str) -> np.ndarray:
-        """The policy's state s (ARGen Eq. 13) as the bandit env builds it: concat(text_emb, image_emb),
-        with ASI's MiniLM text embedding and FER+geometry image embedding."""
-        from argen_rl.asi.text_embed import embed_texts
-        from argen_rl.policy.state import state_vector
-
-        image_emb = self.embedder.embed(job.image, self.mesh.landmarks(job.image))
-        return state_vector(embed_texts([prompt])[0], image_emb)
+            # the policy's state s (ARGen Eq. 13) exactly as the bandit env builds it
+            steps, a, b = self.policy.act(state_vector(ctx.text_emb, ctx.image_emb))
+        return [GenRequest(image=job.image, prompt=ctx.generator_prompt or ctx.prompt, emotion=job.emotion,
+                           target_aus=dict(ctx.intensities), params=self.cfg.fixed_action.params(job.seed + i, steps, a, b),
+                           context_id=ctx.context_id)
+                for i in range(job.count)]
 
     def _result(self, job: AugmentJob, reqs: list[GenRequest], videos, batch_clips: int, description: str) -> JobResult:
         from argen_rl.generation.warp import NoFaceError

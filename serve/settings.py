@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
+from argen_rl.asi.config import ContextConfig
 from argen_rl.config import StrictModel
 from argen_rl.types import GenParams
 
@@ -46,8 +47,9 @@ class ServeConfig(StrictModel):
     """Trained policy (Algorithm checkpoint or RLModule folder); None = use fixed_action."""
     fixed_action: FixedAction = Field(default_factory=FixedAction)
     """Generation parameters when there is no policy (steps, a, b) and always (the rest)."""
-    target_intensity: float = 3.0
-    """FACS 0..5 intensity of the target AUs whose knowledge-base record fixes no letter."""
+    context: ContextConfig = Field(default_factory=ContextConfig)
+    """How an upload + emotion + seed becomes a context: ASI's context builder (retrieval, prompt
+    writer, compliance filter, embeddings; argen_rl.asi.builder) with these settings."""
     num_replicas: int = 1
     """Generator deployment replicas."""
     num_gpus: float = 0.0
@@ -87,6 +89,7 @@ class ServeConfig(StrictModel):
 
         require_paths(source, [("policy_checkpoint", self.policy_checkpoint, "any")]
                       + model_paths("generator_config", self.generator_config))
+        self.context.check_files(source, prefix="context.")
 
     @model_validator(mode="after")
     def _batch_fits_a_request(self) -> "ServeConfig":

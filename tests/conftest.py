@@ -54,7 +54,7 @@ def pytest_collection_modifyitems(config, items):
 def sample_contexts(tmp_path_factory):
     """contexts.jsonl from the real ASI stage run on the sample dataset (4 identities x 3 scarce
     emotions), built once per test session and shared by the env, rollout and training tests."""
-    from argen_rl.train.sample_contexts import ensure_sample_contexts
+    from argen_rl.asi.sample_contexts import ensure_sample_contexts
 
     return ensure_sample_contexts(tmp_path_factory.getbasetemp() / "asi_sample_contexts")
 

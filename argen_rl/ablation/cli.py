@@ -18,8 +18,12 @@ def run(
     storage_path: str = typer.Option(None, help="override Tune's storage folder"),
 ) -> None:
     """Run the ablation grid (or resume it: same name and storage path) and write its table."""
-    from experiments.reward_ablation import main
+    from argen_rl.ablation.job import report_text, run_ablation_job
 
-    res = main(config, iterations=iterations, name=name, storage_path=storage_path)
+    res = run_ablation_job(config, iterations=iterations, name=name, storage_path=storage_path)
+    out, err = report_text(res)
+    typer.echo(out)
+    if err:
+        typer.echo(err, err=True)
     if not res.complete:
         raise typer.Exit(1)

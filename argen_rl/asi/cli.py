@@ -19,6 +19,8 @@ def asi(
     config: Path = typer.Option(None, "--config", help="ASI YAML config (see docs/asi.md); defaults otherwise"),
     seed: int = typer.Option(None, "--seed", help="seed (overrides the config); same seed -> same contexts"),
     qwen_dir: Path = typer.Option(None, "--qwen-dir", help="local Qwen2.5-VL directory (writer qwen-vl)"),
+    workers: int = typer.Option(None, "--workers", min=0, help="Ray clip workers (0 = one process; the writer "
+                                "gets its own actor); same output either way"),
     quiet: bool = typer.Option(False, "--quiet", help="no progress bars"),
 ) -> None:
     """Write one context per (identity, scarce emotion) pair and variant, plus a summary."""
@@ -34,6 +36,8 @@ def asi(
         overrides["seed"] = seed
     if qwen_dir is not None:
         overrides["writer.qwen_dir"] = str(qwen_dir)
+    if workers is not None:
+        overrides["parallel.workers"] = workers
     try:
         if config is not None:
             cfg = load_config(config, ASIConfig, overrides)

@@ -25,7 +25,8 @@ _AU_NUM = re.compile(r"\bAU\s?[-_]?\s?(\d{1,2})\b", re.IGNORECASE)
 _NEGATION = re.compile(r"\b(?:no|not|without|never|nor|absent|lacks?|lacking|free of|n't)\b[^.,;]{0,24}$", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _CLAUSE = re.compile(r"([;,])(?![^()]*\))")
-_GENERIC_BROW = r"(?<!inner )(?<!outer )"
+_GENERIC_BROW = ("(?<!inner )(?<!outer )(?<!inner ends of the )(?<!outer ends of the )"
+                 "(?<!inner corners of the )(?<!outer corners of the )")
 
 
 @dataclass
@@ -119,7 +120,7 @@ class ComplianceFilter:
         clean = strip_au_tags(" ".join(kept_sentences))
         # after: whole sentences (tags are gone, so a clause alone may lack its subject)
         for clauses in self.statements(clean):
-            aus = sorted(self.asserted(" ".join(c for _sep, c in clauses)))
+            aus = sorted(self.asserted("; ".join(c for _sep, c in clauses)))   # no phrase across clauses
             rep.asserted_after += aus
             rep.disallowed_after += [a for a in aus if a not in allowed]
         return clean, rep

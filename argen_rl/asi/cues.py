@@ -20,18 +20,35 @@ _EYE_R_OUT, _EYE_L_OUT = 33, 263
 _NOSE_TIP = 1
 
 
+FACE_SHAPES = ("oval", "round", "long", "square")
+POSES = ("facing the camera", "turned towards the left of the frame", "turned towards the right of the frame")
+LIGHTING_PHRASES = {
+    "even": "in even lighting",
+    "dim": "in dim lighting",
+    "bright": "in bright lighting",
+    "soft": "in soft, low-contrast lighting",
+    "left": "lit from the left of the frame",
+    "right": "lit from the right of the frame",
+}
+"""Lighting kind -> the phrase a prompt states (each a complete phrase: no "... lighting lighting")."""
+COLOURS = ("colour", "black-and-white")
+FRAMINGS = ("close-up", "medium shot", "wide shot")
+
+
 @dataclass(frozen=True)
 class IdentityCues:
-    face_shape: str | None     # oval | round | long | square | None (no landmarks)
-    pose: str                  # facing the camera | turned to the left/right of the frame
-    lighting: str              # even | dim | bright | lit from the left/right of the frame | flat low-contrast
-    colour: str                # colour | black-and-white
-    framing: str               # close-up | medium shot | wide shot
+    face_shape: str | None     # FACE_SHAPES or None (no landmarks)
+    pose: str                  # POSES
+    lighting: str              # a key of LIGHTING_PHRASES
+    colour: str                # COLOURS
+    framing: str               # FRAMINGS
 
     def text(self) -> str:
+        """e.g. 'a black-and-white close-up of a person with an oval face, facing the camera, lit
+        from the left of the frame'."""
         face = f"a person with {_article(self.face_shape)} {self.face_shape} face" if self.face_shape else "a person"
-        bw = "black-and-white " if self.colour == "black-and-white" else ""
-        return f"a {bw}{self.framing} of {face}, {self.pose}, in {self.lighting} lighting"
+        shot = f"black-and-white {self.framing}" if self.colour == "black-and-white" else self.framing
+        return f"{_article(shot)} {shot} of {face}, {self.pose}, {LIGHTING_PHRASES[self.lighting]}"
 
 
 def _article(word: str | None) -> str:
@@ -74,13 +91,13 @@ def identity_cues(image: np.ndarray, landmarks: np.ndarray | None) -> IdentityCu
     mid = face.shape[1] // 2
     left, right = (float(face[:, :mid].mean()), float(face[:, mid:].mean())) if mid else (mean, mean)
     if abs(left - right) > 0.18 * max(mean, 1.0):
-        lighting = "side lighting from the left" if left > right else "side lighting from the right"
+        lighting = "left" if left > right else "right"
     elif mean < 70:
         lighting = "dim"
     elif mean > 185:
         lighting = "bright"
     elif std < 25:
-        lighting = "flat, soft"
+        lighting = "soft"
     else:
         lighting = "even"
     hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)

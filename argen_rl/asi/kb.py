@@ -51,6 +51,27 @@ class KBRecord:
 
 
 @dataclass(frozen=True)
+class Region:
+    """A face region (brows, upper eyelids, ..., mouth opening): a prompt states one movement
+    per region. ``combinations`` maps a set of the region's AUs to FACS's one description of
+    them together (one ``{adverb}`` slot)."""
+
+    name: str
+    aus: tuple[int, ...]
+    combinations: dict[frozenset[int], str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One region's movement in a prompt: the AUs it describes, their adverb's intensity, the text."""
+
+    region: str
+    aus: tuple[int, ...]
+    intensity: float
+    text: str
+
+
+@dataclass(frozen=True)
 class Candidate:
     """A retrieved record with sampled intensities and its intensity-aware description d_k (Eq. 8-9)."""
 
@@ -74,8 +95,9 @@ class AUKnowledgeBase:
     """Records, AU vocabulary and intensity adverbs read from the knowledge-base YAML."""
 
     def __init__(self, records: list[KBRecord], aus: dict[int, AUInfo], adverbs: dict[str, tuple[str, ...]],
-                 allowed_extra: dict[Emotion, set[int]], sources: dict[str, str]):
+                 allowed_extra: dict[Emotion, set[int]], sources: dict[str, str], regions: list[Region] | None = None):
         self.records = records
+        self.regions = list(regions or [])
         self.aus = aus
         self.adverbs = adverbs
         self.sources = sources
@@ -105,6 +127,30 @@ class AUKnowledgeBase:
         info = self.info(au)
         text = info.description.replace("{adverb}", adverb if adverb else "")
         return re.sub(r"\s{2,}", " ", text).strip()
+
+    def movements(self, intensities: dict[int, float], rng: np.random.Generator | None = None) -> list[Movement]:
+        """One movement per face region for a prompt's AU intensities, regions top to bottom.
+
+        A region with one AU gets that AU's description; with several, FACS's description of
+        the combination when the knowledge base has it, else the strongest AU's alone (ties:
+        the lower AU number). Either way ONE intensity adverb: the strongest AU's (ARGen Eq. 9).
+        AUs of no region, and AUs below 0.5 (absent on the letter scale), are not described. A
+        seeded ``rng`` varies the adverb among the letter's synonyms."""
+        present = {int(a): float(v) for a, v in intensities.items() if value_to_letter(float(v))}
+        out = []
+        for region in self.regions:
+            aus = sorted(a for a in region.aus if a in present)
+            if not aus:
+                continue
+            strongest = min(aus, key=lambda a: (-present[a], a))
+            combo = region.combinations.get(frozenset(aus)) if len(aus) > 1 else None
+            adverb = self.adverb(present[strongest], rng)
+            if combo is not None:
+                text, described = combo.replace("{adverb}", adverb), tuple(aus)
+            else:
+                text, described = self.au_description(strongest, adverb), (strongest,)
+            out.append(Movement(region.name, described, present[strongest], text))
+        return out
 
     # ---- helpers ------------------------------------------------------------------------
     def info(self, au: int) -> AUInfo:
@@ -193,12 +239,40 @@ def _parse_kb(data: dict, source: str) -> AUKnowledgeBase:
             if bad_src:
                 raise ValueError(f"record {rid}: unknown sources {bad_src}")
             records.append(r)
+        regions = _parse_regions(data.get("regions", []), aus)
     except (KeyError, TypeError, ValueError) as err:
         raise ValueError(f"{source}: invalid AU knowledge base: {err!r}") from None
     ids = [r.record_id for r in records]
     if len(ids) != len(set(ids)):
         raise ValueError(f"{source}: duplicate record ids")
-    return AUKnowledgeBase(records, aus, adverbs, allowed_extra, sources)
+    return AUKnowledgeBase(records, aus, adverbs, allowed_extra, sources, regions)
+
+
+def _parse_regions(raw: list, aus: dict[int, AUInfo]) -> list[Region]:
+    """Regions: every AU of the knowledge base in exactly one; combination keys like "1+4" are
+    sets of 2+ AUs of their region with one {adverb} slot."""
+    regions, seen = [], {}
+    for r in raw:
+        name, members = str(r["name"]), tuple(int(a) for a in r["aus"])
+        for a in members:
+            if a not in aus:
+                raise ValueError(f"region {name}: AU{a} has no action_units entry")
+            if a in seen:
+                raise ValueError(f"AU{a} is in two regions ({seen[a]}, {name})")
+            seen[a] = name
+        combos = {}
+        for key, text in (r.get("combinations") or {}).items():
+            combo = frozenset(int(x) for x in str(key).split("+"))
+            if len(combo) < 2 or not combo <= set(members):
+                raise ValueError(f"region {name}: combination {key} must be 2+ of its AUs {list(members)}")
+            if str(text).count("{adverb}") != 1:
+                raise ValueError(f"region {name}: combination {key} needs exactly one {{adverb}} slot")
+            combos[combo] = str(text)
+        regions.append(Region(name, members, combos))
+    missing = sorted(set(aus) - set(seen))
+    if raw and missing:
+        raise ValueError(f"AUs {missing} are in no region")
+    return regions
 
 
 @lru_cache(maxsize=4)
@@ -216,4 +290,5 @@ def load_kb(path: str | Path | None = None) -> AUKnowledgeBase:
     dataset statistics never leaks into another.
     """
     kb = _load_cached(str(Path(path) if path else KB_PATH))
-    return AUKnowledgeBase(list(kb.records), dict(kb.aus), dict(kb.adverbs), dict(kb._allowed_extra), dict(kb.sources))
+    return AUKnowledgeBase(list(kb.records), dict(kb.aus), dict(kb.adverbs), dict(kb._allowed_extra),
+                           dict(kb.sources), list(kb.regions))

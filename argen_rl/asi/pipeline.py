@@ -1,6 +1,8 @@
 """The ASI stage end to end: dataset -> identity frames -> RAG prompts -> contexts (ARGen §3.2).
 
-Steps (each writes files a person can open, under ``out``):
+With ``parallel.workers: N`` (``argen asi --workers N``) step 2 runs on N Ray clip workers and
+the prompt writer on its own actor (``argen_rl.asi.parallel``); the output is the same byte for
+byte. Steps (each writes files a person can open, under ``out``):
 
 1. index the dataset, count classes, decide the scarce emotions;
 2. select one identity frame per neutral clip      -> identities/<clip>.png, identities.csv,
@@ -16,7 +18,6 @@ from __future__ import annotations
 import csv
 import io
 import time
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,14 +26,12 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from argen_rl.asi.compliance import ComplianceFilter, ComplianceReport, hallucination_rates
-from argen_rl.asi.config import ASIConfig
+from argen_rl.asi.builder import ContextBuilder, ContextSpec, IdentityAnalyser, IdentityFeatures, context_seed
+from argen_rl.asi.compliance import hallucination_rates
+from argen_rl.asi.config import ASIConfig, IdentityConfig
 from argen_rl.asi.contexts import write_contexts
-from argen_rl.asi.cues import identity_cues
-from argen_rl.asi.identity import FrameRejection, IdentityChoice, candidate_indices, select_identity_frame
+from argen_rl.asi.identity import FrameRejection, IdentityChoice, IdentitySelector, candidate_indices
 from argen_rl.asi.kb import load_kb
-from argen_rl.asi.text_embed import embed_texts
-from argen_rl.asi.writers import FixedWriter, clip_token_counter, fit_prompt, make_writer
 from argen_rl.config import dump_config
 from argen_rl.io_utils import atomic_write_json, atomic_write_text
 from argen_rl.paths import output_path, safe_name
@@ -48,6 +47,7 @@ class Identity:
     image: np.ndarray
     path: Path
     subject: str | None = None
+    features: IdentityFeatures | None = None
 
 
 @dataclass
@@ -58,61 +58,77 @@ class ASIResult:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def rng_for(seed: int, *keys: object) -> np.random.Generator:
-    """Independent, order-free stream per (seed, identity, emotion, variant): stable across runs
-    and unaffected by which other contexts are written."""
-    return np.random.default_rng([seed] + [zlib.crc32(str(k).encode()) for k in keys])
-
-
 def load_candidate_frames(clip: Clip, max_frames: int | None) -> tuple[np.ndarray, list[int]]:
-    """Distinct candidate frames of a clip and their indices in the clip."""
+    """Distinct candidate frames of a clip and their indices in the clip (only those are decoded)."""
     from argen_rl.data import load_clip_frames
+    from argen_rl.video_io import count_video_frames, read_video_sampled
 
-    if clip.frames is not None:
-        n = len(clip.frames)
-        idx = candidate_indices(n, max_frames)
-        frames = load_clip_frames(clip, None if max_frames is None or n <= max_frames else max_frames)
-        if max_frames is not None and n > max_frames:   # drop the repeats of uniform sampling
-            pos = {int(i): k for k, i in enumerate(sample_indices(n, max_frames))}
-            frames = frames[[pos[int(i)] for i in idx]]
-        return frames, idx.tolist()
-    video = load_clip_frames(clip, None)
-    idx = candidate_indices(len(video), max_frames)
-    return video[idx], idx.tolist()
+    n = len(clip.frames) if clip.frames is not None else count_video_frames(clip.video_path)
+    idx = candidate_indices(n, max_frames)
+    if max_frames is None or n <= max_frames:
+        return load_clip_frames(clip, None), idx.tolist()
+    frames = load_clip_frames(clip, max_frames) if clip.frames is not None else \
+        read_video_sampled(clip.video_path, max_frames)
+    pos = {int(i): k for k, i in enumerate(sample_indices(n, max_frames))}   # drop the repeats
+    return frames[[pos[int(i)] for i in idx]], idx.tolist()
 
 
-def select_identities(clips: list[Clip], cfg: ASIConfig, out: Path, progress: bool = True
+@dataclass
+class ClipAnalysis:
+    """What step 2 learns about one neutral clip (on a worker or here)."""
+
+    clip: Clip
+    choice: IdentityChoice | None            # None: unreadable
+    features: IdentityFeatures | None = None
+    error: str | None = None
+
+
+def analyse_clip(clip: Clip, cfg: IdentityConfig, selector: IdentitySelector,
+                 analyser: IdentityAnalyser) -> ClipAnalysis:
+    """Decode a neutral clip's candidate frames, pick its identity frame (ARGen Eq. 6) and measure
+    that frame's identity features. Runs on ASI's clip workers (argen_rl.asi.parallel)."""
+    try:
+        frames, idx = load_candidate_frames(clip, cfg.frames_per_clip)
+    except FrameReadError as err:
+        return ClipAnalysis(clip, None, error=f"unreadable: {err}")
+    choice = selector.select(clip.clip_id, frames, idx)
+    feats = analyser.features(choice.image) if choice.image is not None else None
+    return ClipAnalysis(clip, choice, feats)
+
+
+def analyse_clips(clips: list[Clip], cfg: ASIConfig, workers: list):
+    """ClipAnalysis per clip, in clip order: here, or mapped over the Ray clip workers."""
+    if not workers:
+        selector, analyser = IdentitySelector(cfg.identity), IdentityAnalyser(cfg.clip_dir)
+        return (analyse_clip(c, cfg.identity, selector, analyser) for c in clips)
+    from ray.util import ActorPool
+
+    return ActorPool(workers).map(lambda w, c: w.analyse.remote(c), clips)
+
+
+def select_identities(clips: list[Clip], cfg: ASIConfig, out: Path, progress: bool = True, workers: list | None = None
                       ) -> tuple[list[Identity], list[FrameRejection], list[IdentityChoice]]:
-    """Step 2: one identity frame per neutral clip (ARGen Eq. 6)."""
-    from argen_rl.face.au import make_au_estimator
-    from argen_rl.face.detect import make_detector
-
+    """Step 2: one identity frame per neutral clip (ARGen Eq. 6), in clip order."""
     icfg = cfg.identity
-    detector = make_detector(icfg.detector)
-    estimator = make_au_estimator(icfg.au_estimator)
     identities, rejections, choices = [], [], []
-    for clip in tqdm(clips, desc="asi: identity frames", unit="clip", disable=not progress):
-        if icfg.max_identities is not None and len(identities) >= icfg.max_identities:
-            break
-        try:
-            frames, idx = load_candidate_frames(clip, icfg.frames_per_clip)
-        except FrameReadError as err:
-            rejections.append(FrameRejection(clip.clip_id, -1, [f"unreadable: {err}"]))
+    bar = tqdm(total=len(clips), desc="asi: identity frames", unit="clip", disable=not progress)
+    for a in analyse_clips(clips, cfg, workers or []):   # lazy: no clip is analysed past the last needed
+        bar.update(1)
+        clip = a.clip
+        if a.choice is None:
+            rejections.append(FrameRejection(clip.clip_id, -1, [a.error or "unreadable"]))
             continue
-        local = select_identity_frame(clip.clip_id, frames, icfg.quality, detector.detect,
-                                      lambda img: estimator.estimate(img, reference=None))
-        # report clip frame indices, not positions among the candidates
-        for r in local.rejections:
-            r.frame_index = idx[r.frame_index]
-        local.candidates = {idx[k]: v for k, v in local.candidates.items()}
-        rejections += local.rejections
-        choices.append(local)
-        if local.frame_index is None:
+        rejections += a.choice.rejections
+        choices.append(a.choice)
+        if a.choice.frame_index is None:
             rejections.append(FrameRejection(clip.clip_id, -1, ["no frame passed the checks"]))
             continue
-        local.frame_index = idx[local.frame_index]
-        path = write_image(output_path(out / "identities", clip.clip_id, suffix=".png"), local.image)
-        identities.append(Identity(clip, local.frame_index, local.mean_au, local.image, path))
+        path = write_image(output_path(out / "identities", clip.clip_id, suffix=".png"), a.choice.image)
+        identities.append(Identity(clip, a.choice.frame_index, a.choice.mean_au, a.choice.image, path,
+                                   features=a.features))
+        if icfg.max_identities is not None and len(identities) >= icfg.max_identities:
+            break
+    bar.close()
     return identities, rejections, choices
 
 
@@ -150,6 +166,25 @@ def reason_counts(rejections: list[FrameRejection]) -> dict[str, int]:
 
 
 def run_asi(dataset: Path, out: Path, cfg: ASIConfig, progress: bool = True) -> ASIResult:
+    """The whole stage (module docstring); with ``cfg.parallel.workers`` > 0 on Ray actors."""
+    if cfg.parallel.workers == 0:
+        return _run_asi(dataset, out, cfg, progress, [], None)
+    from argen_rl.asi import parallel
+    from argen_rl.ray_init import start_ray
+
+    started = start_ray(cfg.parallel.address)
+    workers, writer = parallel.launch(cfg)
+    try:
+        return _run_asi(dataset, out, cfg, progress, workers, parallel.RemoteWriter(writer))
+    finally:
+        parallel.shutdown(workers + [writer])
+        if started:
+            import ray
+
+            ray.shutdown()
+
+
+def _run_asi(dataset: Path, out: Path, cfg: ASIConfig, progress: bool, workers: list, writer) -> ASIResult:
     from argen_rl.data import class_counts, read_dataset, scarce_classes
 
     t0 = time.perf_counter()
@@ -178,12 +213,13 @@ def run_asi(dataset: Path, out: Path, cfg: ASIConfig, progress: bool = True) -> 
 
     # 2. identities
     t = time.perf_counter()
-    identities, rejections, choices = select_identities(neutral, cfg, out, progress)
+    identities, rejections, choices = select_identities(neutral, cfg, out, progress, workers)
     for ident in identities:
         ident.subject = ident.clip.subject   # read_dataset fills it from a clips.csv sidecar
     timings["identities_s"] = round(time.perf_counter() - t, 2)
     _write_csv(out / "identity_rejections.csv", [r.row() for r in rejections],
-               ["clip_id", "frame_index", "reasons", "sharpness", "brightness", "contrast", "min_side"])
+               ["clip_id", "frame_index", "reasons", "sharpness", "brightness", "contrast", "min_side",
+                "eye_openness"])
     _write_csv(out / "identities.csv",
                [{"clip_id": i.clip.clip_id, "subject": i.subject, "frame_index": i.frame_index,
                  "mean_au": round(i.mean_au, 4), "image": i.path.relative_to(out).as_posix()} for i in identities],
@@ -200,7 +236,9 @@ def run_asi(dataset: Path, out: Path, cfg: ASIConfig, progress: bool = True) -> 
 
     # 4. contexts
     t = time.perf_counter()
-    contexts, meta, reports, embedder_name = build_contexts(identities, scarce, kb, cfg, progress)
+    builder = ContextBuilder(cfg, writer=writer, kb=kb)
+    built = build_contexts(builder, identities, scarce, cfg, progress)
+    contexts, meta, reports = [b.context for b in built], [b.meta for b in built], [b.report for b in built]
     path = write_contexts(out, contexts, meta)
     timings["contexts_s"] = round(time.perf_counter() - t, 2)
     timings["total_s"] = round(time.perf_counter() - t0, 2)
@@ -221,89 +259,23 @@ def run_asi(dataset: Path, out: Path, cfg: ASIConfig, progress: bool = True) -> 
         "hallucination": hallucination_rates(reports),
         "au_centres": {e: {str(a): v for a, v in d.items()} for e, d in centres.items()},
         "text_emb_dim": int(len(contexts[0].text_emb)), "image_emb_dim": int(len(contexts[0].image_emb)),
-        "image_embedder": embedder_name, "seed": cfg.seed, "timings": timings,
+        "image_embedder": builder.image_embedder, "seed": cfg.seed, "workers": cfg.parallel.workers,
+        "timings": timings,
     }
     dump_config(cfg, out / "asi_config.yaml")
     atomic_write_json(out / "asi_summary.json", summary)
     return ASIResult(path, contexts, identities, summary)
 
 
-def build_contexts(identities: list[Identity], scarce: list[Emotion], kb, cfg: ASIConfig, progress: bool = True
-                   ) -> tuple[list[Context], list[dict], list[ComplianceReport], str]:
-    """Step 4: retrieve, write, filter and embed one context per identity x scarce emotion x variant."""
-    from argen_rl.asi.image_embed import make_image_embedder
-    from argen_rl.asi.retrieval import AURetriever
-    from argen_rl.face.landmarks import FaceMesh
-
-    mesh = FaceMesh()
-    lm_memo: dict[int, np.ndarray | None] = {}   # id(identity image) -> landmarks, measured once
-
-    def landmarks_of(img: np.ndarray) -> np.ndarray | None:
-        if id(img) not in lm_memo:
-            lm_memo[id(img)] = mesh.landmarks(img)
-        return lm_memo[id(img)]
-
-    retriever = AURetriever(kb, cfg.retrieval.text_model)
-    w = cfg.writer
-    writer = make_writer(w.name, landmarks_fn=landmarks_of, qwen_dir=w.qwen_dir, max_new_tokens=w.max_new_tokens,
-                         temperature=w.temperature, top_p=w.top_p, max_pixels=w.max_pixels, seed=cfg.seed)
-    filt = ComplianceFilter(kb)
-    count_tokens = clip_token_counter(w.generator_tokenizer)
-    embedder = make_image_embedder(cfg.clip_dir)
-    contexts, meta, reports = [], [], []
-    total = len(identities) * len(scarce) * cfg.variants
-    bar = tqdm(total=total, desc=f"asi: prompts ({writer.name})", unit="ctx", disable=not progress)
-    for ident in identities:
-        lm = landmarks_of(ident.image)
-        image_emb = embedder.embed(ident.image, lm)
-        cues = identity_cues(ident.image, lm).text()
-        for emo in scarce:
-            for v in range(cfg.variants):
-                ctx, m, rep = _make_context(ident, emo, v, cfg, retriever, writer, filt, image_emb, cues)
-                ctx.generator_prompt = fit_prompt(ctx.prompt, count_tokens, w.generator_tokens, last=cues)
-                m["generator_prompt_cut"] = ctx.generator_prompt != ctx.prompt
-                contexts.append(ctx)
-                meta.append(m)
-                reports.append(rep)
-                bar.update(1)
-    bar.close()
-    text_emb = embed_texts([c.prompt for c in contexts], cfg.retrieval.text_model)
-    for c, e in zip(contexts, text_emb):
-        c.text_emb = e
-    return contexts, meta, reports, embedder.name
-
-
-def _make_context(ident: Identity, emo: Emotion, v: int, cfg: ASIConfig, retriever, writer, filt: ComplianceFilter,
-                  image_emb: np.ndarray, cues: str) -> tuple[Context, dict, ComplianceReport]:
-    rc = cfg.retrieval
-    rng = rng_for(cfg.seed, ident.clip.clip_id, emo.value, v)
-    if rc.n_candidates > 0:
-        retrieved = retriever.retrieve(emo, rng, n=rc.n_candidates, top_m=rc.top_m, identity_cues=cues,
-                                       low=rc.intensity_low, high=rc.intensity_high)
-        shown = retrieved
-    else:   # no RAG (Table 5 "VLM-only"): the writer sees no AU knowledge; targets = the prototype
-        proto = [r for r in retriever.kb.records_for(emo) if r.prototype]
-        if not proto:
-            raise ValueError(f"the knowledge base has no prototype record for {emo.value!r}")
-        inten = retriever.kb.sample_intensities(proto, rng, low=rc.intensity_low, high=rc.intensity_high)
-        retrieved, shown = [retriever.kb.candidate(proto[0], inten, rng)], []
-    raw = writer.write(ident.image, emo, shown)
-    prompt, rep = filt.filter(raw, emo)
-    m: dict[str, Any] = {"records": [c.record_id for c in retrieved], "scores": [c.score for c in retrieved],
-                         "identity_frame": ident.frame_index, "raw_prompt": raw, "dropped": rep.dropped}
-    if not prompt.strip():
-        prompt = FixedWriter().write(ident.image, emo, retrieved)
-        m["fallback"] = "empty after compliance filtering: fixed prompt"
-    # target AUs: union of the retrieved candidates, with the prompt's one intensity vector (Eq. 8)
-    inten: dict[int, float] = {}
-    for c in retrieved:
-        inten.update(c.intensities)
-    ctx = Context(
-        context_id=f"{safe_name(ident.clip.clip_id)}-{emo.value}-{v}", identity_image=ident.path, emotion=emo,
-        prompt=prompt, aus=sorted(inten), intensities=dict(sorted(inten.items())), image_emb=image_emb,
-        source_clip=ident.clip.clip_id, subject=ident.subject, writer=writer.name,
-    )
-    return ctx, m, rep
+def build_contexts(builder: ContextBuilder, identities: list[Identity], scarce: list[Emotion], cfg: ASIConfig,
+                   progress: bool = True):
+    """Step 4: one context per identity x scarce emotion x variant, by the shared context builder."""
+    specs = [ContextSpec(ident.image, emo, context_seed(cfg.seed, ident.clip.clip_id, emo.value, v),
+                         f"{safe_name(ident.clip.clip_id)}-{emo.value}-{v}", identity_image=ident.path,
+                         source_clip=ident.clip.clip_id, subject=ident.subject, features=ident.features,
+                         meta={"identity_frame": ident.frame_index})
+             for ident in identities for emo in scarce for v in range(cfg.variants)]
+    return builder.build_many(specs, progress=progress)
 
 
 def _au_stats(index, scarce: list[Emotion], kb, cfg: ASIConfig) -> dict[str, dict[int, float]]:

@@ -6,6 +6,11 @@ from a local directory (no hub). The inputs are composed here as Qwen's processo
 template, then each ``<|image_pad|>`` expanded to the image's merged patch count) because
 transformers' ``Qwen2_5_VLProcessor`` insists on its video processor, which needs torchvision —
 not installable next to CPU torch here. The result is identical for a single image.
+
+``write_batch(jobs)`` generates a whole batch of prompts in one ``generate`` call (left-padded
+prompts, the images' patches concatenated): on a GPU this is what makes thousands of contexts
+affordable. Sampling is seeded per batch from the jobs' seeds, so a rerun with the same batches
+writes the same prompts; a different batch size samples differently.
 """
 from __future__ import annotations
 
@@ -67,7 +72,8 @@ class QwenVLWriter:
     name = "qwen-vl"
 
     def __init__(self, model_dir: str | Path, max_new_tokens: int = 256, temperature: float = 0.8,
-                 top_p: float = 0.9, max_pixels: int = 448 * 448, seed: int = 0, device: str | None = None):
+                 top_p: float = 0.9, max_pixels: int = 448 * 448, seed: int = 0, device: str | None = None,
+                 landmarks_fn=None):
         import torch
         from transformers import AutoTokenizer, Qwen2_5_VLForConditionalGeneration
 
@@ -87,7 +93,7 @@ class QwenVLWriter:
         if IMAGE_PAD not in self.tokenizer.get_vocab():
             raise ValueError(f"qwen-vl writer: tokenizer in {d} has no {IMAGE_PAD} token; not a Qwen2.5-VL tokenizer")
         self.max_new_tokens, self.temperature, self.top_p, self.seed = max_new_tokens, temperature, top_p, seed
-        self._calls = 0
+        self.landmarks_fn = landmarks_fn      # unused: the model sees the image itself
         self.last_new_tokens = 0
 
     def inputs(self, identity_image: np.ndarray, emotion: Emotion, retrieved: Sequence[Candidate]) -> dict:
@@ -109,16 +115,35 @@ class QwenVLWriter:
         return {**enc, **vis}
 
     def write(self, identity_image: np.ndarray, emotion: Emotion, retrieved: Sequence[Candidate]) -> str:
+        from argen_rl.asi.writers import WriteJob
+
+        return self.write_batch([WriteJob(identity_image, Emotion.parse(emotion), retrieved, "", self.seed)])[0]
+
+    def write_batch(self, jobs: Sequence) -> list[str]:
+        """One prompt per ``WriteJob``, all generated in one call (left padding)."""
         import torch
 
-        batch = {k: v.to(self.device) for k, v in self.inputs(identity_image, emotion, retrieved).items()}
-        # seeded per call so a run is reproducible and each context still gets its own sample
-        gen = torch.Generator(device="cpu").manual_seed(self.seed * 100_003 + self._calls)
-        self._calls += 1
-        torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
+        if not jobs:
+            return []
+        encs = [self.inputs(j.image, j.emotion, j.retrieved) for j in jobs]
+        width = max(int(e["input_ids"].shape[1]) for e in encs)
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        ids = torch.full((len(encs), width), pad, dtype=encs[0]["input_ids"].dtype)
+        mask = torch.zeros((len(encs), width), dtype=encs[0]["attention_mask"].dtype)
+        for i, e in enumerate(encs):          # left padding: every prompt ends where generation starts
+            n = int(e["input_ids"].shape[1])
+            ids[i, width - n:] = e["input_ids"][0]
+            mask[i, width - n:] = e["attention_mask"][0]
+        batch = {"input_ids": ids, "attention_mask": mask,
+                 "pixel_values": torch.cat([e["pixel_values"] for e in encs]),
+                 "image_grid_thw": torch.cat([e["image_grid_thw"] for e in encs])}
+        batch = {k: v.to(self.device) for k, v in batch.items()}
+        # seeded by the batch's jobs: a rerun with the same batches samples the same tokens
+        seed = int(np.random.SeedSequence([int(j.seed) % 2**32 for j in jobs]).generate_state(1)[0])
+        torch.manual_seed(seed)
         with torch.no_grad():
             out = self.model.generate(**batch, max_new_tokens=self.max_new_tokens, do_sample=True,
-                                      temperature=self.temperature, top_p=self.top_p)
-        new = out[0, batch["input_ids"].shape[1]:]
-        self.last_new_tokens = int(len(new))
-        return self.tokenizer.decode(new, skip_special_tokens=True).strip()
+                                      temperature=self.temperature, top_p=self.top_p, pad_token_id=pad)
+        new = out[:, width:]
+        self.last_new_tokens = int(new.shape[1])
+        return [self.tokenizer.decode(row, skip_special_tokens=True).strip() for row in new]

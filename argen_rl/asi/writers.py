@@ -1,15 +1,19 @@
 """Prompt writers behind one interface (ARGen §3.2, Table 5 ablation).
 
-``PromptWriter.write(identity_image, emotion, retrieved) -> str`` turns a neutral identity image,
-a target emotion and the retrieved intensity-aware AU descriptions into a prompt (AU tags may
-remain; the compliance filter strips them):
+``PromptWriter.write_batch(jobs) -> list[str]`` turns each ``WriteJob`` (a neutral identity
+image, its measured identity cues, a target emotion, the retrieved intensity-aware AU
+descriptions and a sampling seed) into a prompt (AU tags may remain; the compliance filter
+strips them). ``write(identity_image, emotion, retrieved)`` is the one-prompt shorthand.
 
-- ``template``: deterministic composition of measured identity cues and the descriptions;
-- ``qwen-vl``:  Qwen2.5-VL writes it from the image, emotion and descriptions (``qwen_vl.py``);
+- ``template``: deterministic composition of the identity cues and ONE movement per face region
+  for the retrieved AUs (``AUKnowledgeBase.movements``: FACS's description of a combination, or
+  the strongest AU's), so a text encoder never reads "raised and lowered" for one brow;
+- ``qwen-vl``:  Qwen2.5-VL writes it from the image, emotion and descriptions (``qwen_vl.py``),
+  a batch of jobs per ``generate`` call;
 - ``fixed``:    "a person with a <emotion> expression" (Table 5's fixed-prompt baseline).
 
 The generator's text encoder (CLIP) sees at most 77 tokens, BOS and EOS included; a template
-prompt runs 60-130. ``fit_prompt`` makes the *generator prompt* that fits: the expression and
+prompt runs 40-80. ``fit_prompt`` makes the *generator prompt* that fits: the expression and
 its AU descriptions first, the identity cues last (the ti2v generator sees the identity in the
 reference image itself), cut at clause boundaries. The full prompt stays the context's
 description (and the policy's text embedding); only the generator gets the fitted one.
@@ -18,12 +22,13 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
 from argen_rl.asi.cues import identity_cues
-from argen_rl.asi.kb import Candidate
+from argen_rl.asi.kb import AUKnowledgeBase, Candidate
 from argen_rl.types import Emotion
 
 LandmarkFn = Callable[[np.ndarray], "np.ndarray | None"]
@@ -40,10 +45,27 @@ _ADJ = {
 }
 
 
+@dataclass
+class WriteJob:
+    """What a writer needs for one prompt."""
+
+    image: np.ndarray                 # the neutral identity image (uint8 HxWx3 RGB)
+    emotion: Emotion
+    retrieved: Sequence[Candidate]    # intensity-aware AU descriptions (empty: no RAG)
+    cues: str                         # identity cues measured on the image (argen_rl.asi.cues)
+    seed: int = 0                     # sampling seed (writers that sample: qwen-vl)
+
+
 class PromptWriter(Protocol):
     name: str
 
+    def write_batch(self, jobs: Sequence[WriteJob]) -> list[str]: ...
+
     def write(self, identity_image: np.ndarray, emotion: Emotion, retrieved: Sequence[Candidate]) -> str: ...
+
+
+def _cues_of(image: np.ndarray, landmarks_fn: LandmarkFn | None) -> str:
+    return identity_cues(image, landmarks_fn(image) if landmarks_fn is not None else None).text()
 
 
 class FixedWriter:
@@ -51,32 +73,46 @@ class FixedWriter:
 
     name = "fixed"
 
+    def write_batch(self, jobs: Sequence[WriteJob]) -> list[str]:
+        return [self.write(j.image, j.emotion, j.retrieved) for j in jobs]
+
     def write(self, identity_image: np.ndarray, emotion: Emotion, retrieved: Sequence[Candidate]) -> str:
         e = Emotion.parse(emotion)
         return f"a person with {_article(_ADJ[e])} {_ADJ[e]} expression"
 
 
 class TemplateWriter:
-    """Deterministic: '<identity cues>. The face changes from neutral to <emotion>: <d_1>; <d_2>.'
+    """Deterministic: '<Identity cues>. The face slowly changes from neutral to <emotion>: <m_1>; <m_2>; ...'
 
-    A retrieved description whose AUs are all covered by earlier ones is left out.
+    The movements are the knowledge base's one-per-region descriptions (``kb.movements``) of the
+    union of the retrieved candidates' AUs at their (shared, Eq. 8) intensities, top to bottom.
     """
 
     name = "template"
 
-    def __init__(self, landmarks_fn: LandmarkFn | None = None):
+    def __init__(self, landmarks_fn: LandmarkFn | None = None, kb: AUKnowledgeBase | None = None):
+        from argen_rl.asi.kb import load_kb
+
         self.landmarks_fn = landmarks_fn
+        self.kb = kb if kb is not None else load_kb()
+
+    def write_batch(self, jobs: Sequence[WriteJob]) -> list[str]:
+        """Each job's prompt; its seed picks the intensity adverbs among their synonyms."""
+        return [self.compose(j.cues, j.emotion, j.retrieved, np.random.default_rng(j.seed)) for j in jobs]
 
     def write(self, identity_image: np.ndarray, emotion: Emotion, retrieved: Sequence[Candidate]) -> str:
+        return self.compose(_cues_of(identity_image, self.landmarks_fn), emotion, retrieved)
+
+    def compose(self, cues: str, emotion: Emotion, retrieved: Sequence[Candidate],
+                rng: np.random.Generator | None = None) -> str:
+        """The prompt; canonical adverbs (the letter's first) unless a seeded ``rng`` varies them."""
         e = Emotion.parse(emotion)
-        lm = self.landmarks_fn(identity_image) if self.landmarks_fn is not None else None
-        cues = identity_cues(identity_image, lm).text()
         head = f"{cues[0].upper()}{cues[1:]}. The face slowly changes from neutral to {_NOUN[e]}"
-        parts, covered = [], set()
-        for c in retrieved:                 # a candidate adding no new AU would only repeat itself
-            if not set(c.aus) <= covered:
-                parts.append(c.description)
-                covered.update(c.aus)
+        intensities: dict[int, float] = {}
+        for c in retrieved:                 # one intensity vector per prompt (Eq. 8): the first wins
+            for au, v in c.intensities.items():
+                intensities.setdefault(int(au), float(v))
+        parts = [m.text for m in self.kb.movements(intensities, rng)]
         return head + (": " + "; ".join(parts) if parts else "") + "."
 
 
@@ -156,10 +192,11 @@ WRITERS = ("template", "qwen-vl", "fixed")
 
 def make_writer(name: str, landmarks_fn: LandmarkFn | None = None, qwen_dir: str | None = None,
                 max_new_tokens: int = 256, temperature: float = 0.8, top_p: float = 0.9,
-                max_pixels: int = 448 * 448, seed: int = 0) -> PromptWriter:
-    """Build a writer by name ('template' | 'qwen-vl' | 'fixed')."""
+                max_pixels: int = 448 * 448, seed: int = 0, kb: AUKnowledgeBase | None = None) -> PromptWriter:
+    """Build a writer by name ('template' | 'qwen-vl' | 'fixed'); ``seed`` is the sampling seed of
+    ``write()`` (``write_batch`` takes each job's own)."""
     if name == "template":
-        return TemplateWriter(landmarks_fn)
+        return TemplateWriter(landmarks_fn, kb)
     if name == "fixed":
         return FixedWriter()
     if name == "qwen-vl":
@@ -169,5 +206,5 @@ def make_writer(name: str, landmarks_fn: LandmarkFn | None = None, qwen_dir: str
             raise ValueError("writer 'qwen-vl' needs writer.qwen_dir: a local Qwen2.5-VL directory "
                              "(e.g. a download of Qwen/Qwen2.5-VL-7B-Instruct)")
         return QwenVLWriter(qwen_dir, max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p,
-                            max_pixels=max_pixels, seed=seed)
+                            max_pixels=max_pixels, seed=seed, landmarks_fn=landmarks_fn)
     raise ValueError(f"unknown prompt writer {name!r}; expected one of {', '.join(WRITERS)}")

@@ -19,8 +19,12 @@ def run(
     policy: str = typer.Option(None, help="override the policy checkpoint (greedy actions)"),
     target_count: int = typer.Option(None, help="override clips per augmented class (originals included)"),
     seed: int = typer.Option(None, help="override the base seed"),
+    actors: int = typer.Option(None, "--actors", min=0, help="generator actors on Ray (rollout.num_actors; "
+                               "0 = generate in this process); the same clips either way"),
 ) -> None:
     """Generate, calibrate and write; prints the per-class summary (rejection rates included)."""
-    from experiments.generate_augmentation import main
+    from argen_rl.augment.job import run_augmentation, summary_table
 
-    main(config, dataset=dataset, out=out, policy=policy, target_count=target_count, seed=seed)
+    s = run_augmentation(config, dataset=dataset, out=out, policy=policy, target_count=target_count, seed=seed,
+                         num_actors=actors)
+    typer.echo(summary_table(s))

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 from argen_rl.calibration.calibrator import CalibrationConfig
 from argen_rl.config import StrictModel
 from argen_rl.generation.config import GenerationConfig
+from envs.config import RolloutConfig
 
 
 class ActionConfig(StrictModel):
@@ -24,12 +25,32 @@ class GenerationSettings(GenerationConfig):
     """Square frame side (DFEW's clip_224x224 is 224)."""
 
 
+class ActorSettings(RolloutConfig):
+    """The env's generator actors (envs/rollout.py), used for videos: ``num_actors``,
+    ``num_cpus`` / ``num_gpus`` per actor, restarts and retries apply; ``scorer``, ``dispatch``
+    and ``cache`` do not (no reward is computed: the cache holds rewards, not frames)."""
+
+    num_actors: int = 0
+    """Generator actors on Ray; 0 = generate in this process. The clips are the same either way."""
+
+
 class CalibrationSettings(CalibrationConfig):
     enabled: bool = True
     """Vet every clip with the experts before writing it (SynFER label calibration)."""
     recognizer_checkpoint: str | None = None
     """A trained recognizer (argen_rl.calibration.recognizer format) used as the "recognizer"
     expert; it is added to the experts automatically when given."""
+    recognizer: Literal["auto", "off"] = "auto"
+    """Without a checkpoint: auto = train a recognizer on the ORIGINAL dataset (saved as
+    _argen_augment/recognizer.pt, reused on reruns) and let it vote, whenever every class has at
+    least recognizer_min_clips clips; summary.json says whether it is on and why."""
+    recognizer_min_clips: int = Field(50, ge=1)
+    """Clips per class (all 7) the original needs before auto trains a recognizer expert. A class
+    with fewer gives a recognizer that rarely predicts it (and it is the scarce classes that are
+    judged); 50 is DFEW-scale caution (its rarest class, disgust, has ~146 clips per fold set)."""
+    recognizer_train: dict = {}
+    """RecognitionConfig fields for that training (default: the recognition stage's recipe;
+    e.g. {model: res18_lstm, width: 16, input_size: 64, frames: 8, epochs: 10} on a CPU)."""
 
 
 class AugmentConfig(StrictModel):
@@ -51,7 +72,7 @@ class AugmentConfig(StrictModel):
     AUs and embeddings per context; clips of class e are made from the contexts of emotion e."""
     build_sample_contexts: bool = False
     """If ``contexts`` does not exist, build it from ``dataset`` (the sample dataset: it names
-    subjects) for the classes being augmented (envs/sample_contexts.py)."""
+    subjects) for the classes being augmented, with the ASI stage (argen_rl/asi/sample_contexts.py)."""
     classes: list[str] | Literal["scarce"] = "scarce"
     """Classes to augment: "scarce" (argen_rl.data.scarce_classes) or a list of names."""
     scarce_ratio: float = 0.5
@@ -68,6 +89,13 @@ class AugmentConfig(StrictModel):
     """How clips are generated."""
     calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)
     """Label calibration (experts, agreement rule, reject or relabel)."""
+    rollout: ActorSettings = Field(default_factory=ActorSettings)
+    """Where clips are generated: in this process or on N generator actors (num_gpus: 1 each
+    for ti2v on a GPU cluster)."""
+    batches_in_flight: int = Field(3, ge=1)
+    """Generation batches (of ``generation.clips_per_call`` clips) submitted ahead of calibration,
+    in process and on actors alike (so the batches, and ti2v's batched samples, are the same
+    either way); actors + 1 keeps every actor busy while the driver judges a batch."""
     max_attempts_factor: float = 3.0
     """Give up on a class after ceil(factor * needed) attempts (rejections included)."""
     seed: int = 0

@@ -10,7 +10,13 @@ Steps of ``augment(cfg)``:
    greedy action for it (or the fixed action) and seed ``seed + crc32(context id) + k``;
    generates the clip, has the label calibrator judge it, writes the frames (temp folder +
    rename) and then its provenance sidecar ``_argen_augment/clips/<id>.json`` (rejected attempts:
-   ``_argen_augment/rejected/<id>.json``, no frames). A sidecar present = attempt complete;
+   ``_argen_augment/rejected/<id>.json``, no frames). A sidecar present = attempt complete.
+   Clips are generated in batches of ``clips_per_call``, in this process or on the env's
+   generator actors (``rollout.num_actors``), up to ``batches_in_flight`` batches ahead of the
+   driver, which judges and writes one attempt at a time in order: calibration of batch k runs
+   while batch k+1 generates. A batch is only submitted for attempts that would still be needed
+   if every pending one were accepted, so nothing is generated that the in-order run would not
+   generate, and the output is the same for any number of actors;
 4. every ``flush_every`` clips and at the end, the split-CSV copies, ``manifest.jsonl`` and
    ``summary.json`` are rebuilt from the sidecars (atomic writes).
 
@@ -51,10 +57,12 @@ class AugmentSummary:
 def fingerprint(cfg: AugmentConfig) -> str:
     """What determines the clips (paths, flush interval and the source of contexts excluded)."""
     d = cfg.model_dump(mode="json")
-    for k in ("out", "flush_every", "build_sample_contexts"):
+    for k in ("out", "flush_every", "build_sample_contexts", "rollout"):   # where clips are made: no
         d.pop(k)
     if not d.get("follow_symlinks"):   # added later: the default keeps older runs' fingerprints
         d.pop("follow_symlinks", None)
+    if d.get("batches_in_flight") == 3:   # likewise (it shapes ti2v's batches, so it counts when set)
+        d.pop("batches_in_flight", None)
     return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()
 
 
@@ -91,9 +99,9 @@ class Augmenter:
         self.fp = fingerprint(cfg)
         self.tag = self.fp[:6]
         self.known_ids = {c.clip_id for c in self.index.clips} | {s.clip_id for s in self.index.skipped}
-        self._generator = None
         self._images: dict[str, np.ndarray] = {}
         self.stale_removed: list[Path] = []
+        self.recognizer_note = "off: calibration is disabled"
 
     # -- 2. the new root -------------------------------------------------------------------------
     def remove_stale_temps(self) -> list[Path]:
@@ -144,10 +152,10 @@ class Augmenter:
 
         path = Path(self.cfg.contexts)
         if not path.exists() and self.cfg.build_sample_contexts:
-            from envs.sample_contexts import build_sample_contexts
+            from argen_rl.asi.sample_contexts import ensure_sample_contexts
 
             folder = path.parent if path.suffix == ".jsonl" else path
-            build_sample_contexts(folder, Path(self.cfg.dataset), [e.value for e in self.classes])
+            ensure_sample_contexts(folder, Path(self.cfg.dataset), [e.value for e in self.classes])
         if not path.exists():
             raise FileNotFoundError(f"contexts not found: {path} (run `argen asi` first, or set "
                                     "build_sample_contexts: true for the sample dataset)")
@@ -168,22 +176,29 @@ class Augmenter:
             raise FileNotFoundError(f"policy checkpoint not found: {path}")
         return load_policy(path.resolve())     # RLlib reads relative paths as URIs: make it absolute
 
-    def _calibrator(self):
+    def _recognizer_plan(self) -> bool:
+        """Whether this run trains a recognizer expert on the original; sets ``recognizer_note``."""
+        c = self.cfg.calibration
+        if c.recognizer_checkpoint:
+            self.recognizer_note = f"on: checkpoint {c.recognizer_checkpoint}"
+            return False
+        if c.recognizer == "off":
+            self.recognizer_note = "off: calibration.recognizer is off"
+            return False
+        from argen_rl.calibration.recognizer import enough_clips
+
+        train, self.recognizer_note = enough_clips(self.counts, c.recognizer_min_clips)
+        return train
+
+    def _calibrator(self, recognizer_checkpoint: str | None = None):
+        """The calibrator (``calibration.build_calibrator``, the code ``argen calibrate`` runs)."""
         c = self.cfg.calibration
         if not c.enabled:
             return None
-        from argen_rl.calibration import CalibrationConfig, LabelCalibrator, make_experts
+        from argen_rl.calibration import CalibrationConfig, build_calibrator
 
-        recognizer = None
-        experts = list(c.experts)
-        if c.recognizer_checkpoint:
-            from argen_rl.calibration.recognizer import load_recognizer
-
-            recognizer = load_recognizer(c.recognizer_checkpoint)
-            if "recognizer" not in experts:
-                experts.append("recognizer")
-        cc = CalibrationConfig(**{**c.model_dump(exclude={"enabled", "recognizer_checkpoint"}), "experts": experts})
-        return LabelCalibrator(make_experts(cc, recognizer=recognizer), cc)
+        cc = CalibrationConfig(**c.model_dump(include=set(CalibrationConfig.model_fields)))
+        return build_calibrator(cc, recognizer_checkpoint or c.recognizer_checkpoint)
 
     def action(self, policy, ctx: Context) -> tuple[int, float, float, str]:
         if policy is None:
@@ -209,10 +224,17 @@ class Augmenter:
         contexts = self._contexts()
         missing = [e.value for e in self.classes if not contexts.get(e)]
         policy, calibrator = self._policy(), self._calibrator()
+        train_recognizer = calibrator is not None and self._recognizer_plan()
         self.stale_removed = self.remove_stale_temps()
         created = self.prepare()
         for d in ("clips", "rejected"):
             (self.meta / d).mkdir(parents=True, exist_ok=True)
+        if train_recognizer:     # the recognizer expert, trained on the ORIGINAL clips (kept for reruns)
+            from argen_rl.calibration.recognizer import train_recognizer_expert
+
+            ckpt = train_recognizer_expert(self.index.clips, self.cfg.calibration.recognizer_train, self.meta,
+                                           progress=self.progress)
+            calibrator = self._calibrator(str(ckpt))
         needed = {e: max(0, self.target - self.counts.get(e, 0)) for e in self.classes}
         records: list[dict] = []
         written: dict[Emotion, int] = {e: 0 for e in EMOTIONS7}
@@ -220,82 +242,75 @@ class Augmenter:
         written_now = since_flush = 0
         bar = tqdm(total=sum(n for e, n in needed.items() if contexts.get(e)), desc="augment",
                    unit="clip", disable=not self.progress)
+        sched = _Scheduler(self, contexts, needed, written, policy)
         try:
+            # in class order, attempt by attempt, until the class reaches its target or its cap
             for e in self.classes:
-                ctxs = contexts.get(e, [])
-                if not ctxs or needed[e] == 0:
+                if not sched.active(e):
                     continue
-                max_attempts = math.ceil(self.cfg.max_attempts_factor * needed[e])
-                k = 0
-                while written[e] < needed[e] and k < max_attempts:
-                    # the next attempts, as many as may still be needed, generated in one call
-                    n = min(self.cfg.generation.clips_per_call, needed[e] - written[e], max_attempts - k)
-                    batch = [(k + j, ctxs[(k + j) % len(ctxs)], self.clip_id(e, k + j)) for j in range(n)]
-                    for rec, fresh in self.attempts(e, batch, policy, calibrator):
-                        if fresh:
-                            written_now += 1
-                            since_flush += 1
-                        records.append(rec)
-                        stats[e]["attempts"] += 1
-                        if rec["status"] == "rejected":
-                            stats[e]["rejected"] += 1
-                        else:
-                            final = Emotion(rec["label"])
-                            written[final] = written.get(final, 0) + 1
-                            if final is not e:
-                                stats[e]["relabelled_out"] += 1
-                            if final is e:
-                                bar.update(1)
-                        if since_flush >= self.cfg.flush_every:
-                            self._flush(records, stats, needed, written, missing, created, t0, written_now)
-                            since_flush = 0
-                        k += 1
+                while written[e] < needed[e] and sched.has_attempt(e):
+                    rec, fresh = sched.next_record(e, calibrator)
+                    if fresh:
+                        written_now += 1
+                        since_flush += 1
+                    records.append(rec)
+                    stats[e]["attempts"] += 1
+                    if rec["status"] == "rejected":
+                        stats[e]["rejected"] += 1
+                    else:
+                        final = Emotion(rec["label"])
+                        written[final] = written.get(final, 0) + 1
+                        if final is not e:
+                            stats[e]["relabelled_out"] += 1
+                        if final is e:
+                            bar.update(1)
+                    sched.committed(e)
+                    if since_flush >= self.cfg.flush_every:
+                        self._flush(records, stats, needed, written, missing, created, t0, written_now)
+                        since_flush = 0
         finally:
             bar.close()
+            sched.close()
         files = self._flush(records, stats, needed, written, missing, created, t0, written_now)
         summary = json.loads(files["summary"].read_text())
         return AugmentSummary(self.out, summary["per_class"], files, written_now, summary["totals"])
 
-    def attempts(self, e: Emotion, batch: list[tuple[int, Context, str]], policy, calibrator) -> list[tuple[dict, bool]]:
-        """Attempts (k, context, clip id) of class e: the records of those done before, the rest
-        generated in ONE generator call, then judged and written one by one, in order.
-        Returns (record, generated now) per attempt."""
-        from argen_rl.generation.provenance import provenance_record
-        from argen_rl.generation.registry import make_generator
+    def request(self, e: Emotion, k: int, ctx: Context, policy):
+        """(GenRequest, action record) of attempt k of class e."""
         from argen_rl.video_io import read_image
 
-        g = self.cfg.generation
-        done = {cid: self._existing(cid) for _, _, cid in batch}
-        todo, reqs, actions = [], [], []
-        for k, ctx, cid in batch:
-            if done[cid] is not None:
-                continue
-            key = str(ctx.identity_image)
-            if key not in self._images:
-                self._images[key] = read_image(ctx.identity_image)
-            steps, a, b, source = self.action(policy, ctx)
-            todo.append((k, ctx, cid))
-            actions.append({"steps": steps, "a": a, "b": b, "source": source})
-            reqs.append(g.request(ctx, self._images[key], steps, a, b, attempt_seed(self.cfg.seed, ctx, k), emotion=e))
-        if reqs and self._generator is None:              # loaded on the first attempt that needs it
-            self._generator = make_generator(g.generator, dict(g.generator_config))
-        videos = dict(zip([cid for _, _, cid in todo], self._generator.generate(reqs))) if reqs else {}
-        out = []
-        for (k, ctx, cid), act, req in zip(todo, actions, reqs):
-            video = videos[cid]
-            verdict = calibrator.judge(video.frames, e) if calibrator else None
-            final = e if verdict is None else verdict.final_label
-            rec = {"clip_id": cid, "attempt": k, "class": e.value, "label": final.value if final else None,
-                   "status": "accepted" if final is e else "relabelled" if final else "rejected",
-                   "context_id": ctx.context_id, "subject": ctx.subject or "",
-                   "source_clip": ctx.source_clip or "", "description": ctx.prompt, "action": act,
-                   "calibration": verdict.to_json() if verdict else None,
-                   "provenance": provenance_record(video, req, self._generator.generator_id)}
-            self._write(rec, video.frames)
-            done[cid] = rec
-            out.append(cid)
-        fresh = set(out)
-        return [(done[cid], cid in fresh) for _, _, cid in batch]
+        key = str(ctx.identity_image)
+        if key not in self._images:
+            self._images[key] = read_image(ctx.identity_image)
+        steps, a, b, source = self.action(policy, ctx)
+        req = self.cfg.generation.request(ctx, self._images[key], steps, a, b, attempt_seed(self.cfg.seed, ctx, k),
+                                          emotion=e)
+        return req, {"steps": steps, "a": a, "b": b, "source": source}
+
+    def judge_and_write(self, e: Emotion, k: int, ctx: Context, cid: str, video, req, action: dict, calibrator,
+                        generator_id: str) -> dict:
+        """Step 3's end for one fresh attempt: the calibrator's verdict, then frames + sidecar."""
+        from argen_rl.generation.provenance import provenance_record
+
+        verdict = calibrator.judge(video.frames, e) if calibrator else None
+        final = e if verdict is None else verdict.final_label
+        rec = {"clip_id": cid, "attempt": k, "class": e.value, "label": final.value if final else None,
+               "status": "accepted" if final is e else "relabelled" if final else "rejected",
+               "context_id": ctx.context_id, "subject": ctx.subject or "",
+               "source_clip": ctx.source_clip or "", "description": ctx.prompt, "action": action,
+               "calibration": verdict.to_json() if verdict else None,
+               "provenance": provenance_record(video, req, generator_id)}
+        self._write(rec, video.frames)
+        return rec
+
+    def actor_config(self):
+        """The env config the generator actors are built from (envs/rollout.py)."""
+        from envs.config import EnvConfig
+
+        r = self.cfg.rollout.model_dump(mode="json")
+        r.update(cache=False, prefix=f"{self.cfg.rollout.prefix}-augment-{self.tag}")
+        return EnvConfig.model_validate({"contexts": self.cfg.contexts, "generation": self.cfg.generation.model_dump(
+            mode="json", include=set(_ENV_GENERATION_FIELDS)), "rollout": r})
 
     def _existing(self, cid: str) -> dict | None:
         for d in ("clips", "rejected"):
@@ -358,10 +373,136 @@ class Augmenter:
             "index_skipped": len(self.index.skipped),
             "target_count": self.target, "classes_without_contexts": missing,
             "calibration": self.cfg.calibration.model_dump(mode="json"),
+            "recognizer_expert": self.recognizer_note,
             "action_source": "policy" if self.cfg.policy_checkpoint else "fixed",
+            "generator_actors": self.cfg.rollout.num_actors,      # of the last call (0 = in process)
             "per_class": per_class, "totals": totals,
             "files": [str(p.relative_to(self.out)) for p in csvs + ([sidecar] if sidecar else [])]})
         return files
+
+
+_ENV_GENERATION_FIELDS = ("generator", "generator_config", "frames", "size", "w_min", "w_max", "resample",
+                          "clips_per_call")
+
+
+class _Scheduler:
+    """Which attempts are generated when, and where (module docstring, step 3).
+
+    Per class: ``next_k`` = next attempt to submit, ``done_k`` = next attempt to commit,
+    ``pending`` = submitted and not committed. A batch for class e holds
+    min(clips_per_call, needed - written - pending, cap - next_k) attempts: the ones still
+    needed if every pending attempt is accepted. Batches go to the earliest class that wants one,
+    up to ``batches_in_flight`` at a time; the driver commits attempts in order, topping the
+    window up before it waits and after every commit. Attempts whose sidecar exists (resume) are
+    replayed, never generated.
+    """
+
+    def __init__(self, aug: Augmenter, contexts: dict[Emotion, list[Context]], needed: dict[Emotion, int],
+                 written: dict[Emotion, int], policy):
+        self.aug, self.contexts, self.policy = aug, contexts, policy
+        self.written = written                                # the run's counts (relabelled-in included)
+        cfg = aug.cfg
+        self.classes = [e for e in aug.classes if contexts.get(e) and needed[e] > 0]
+        self.needed = needed
+        self.cap = {e: math.ceil(cfg.max_attempts_factor * needed[e]) for e in self.classes}
+        self.next_k = {e: 0 for e in self.classes}
+        self.done_k = {e: 0 for e in self.classes}
+        self.slots: dict[tuple[Emotion, int], dict] = {}     # (class, k) -> attempt state
+        self.in_flight: list = []                             # PendingBatch, oldest first
+        self.pool = None
+        self._started_ray = False
+
+    # -- the pool of generators: this process or the env's actors ------------------------------
+    def _pool(self):
+        if self.pool is None:
+            from envs.rollout import RolloutPool
+
+            env_cfg = self.aug.actor_config()
+            if env_cfg.rollout.num_actors > 0:
+                from argen_rl.ray_init import start_ray
+
+                self._started_ray = start_ray()      # RAY_ADDRESS (ray job submit) or a private local Ray
+                self.pool = RolloutPool.launch(env_cfg)
+            else:
+                self.pool = RolloutPool.connect(env_cfg)
+        return self.pool
+
+    def close(self) -> None:
+        if self.pool is not None and self.pool.actors:
+            self.pool.shutdown()
+        if self._started_ray:
+            import ray
+
+            ray.shutdown()
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+    def active(self, e: Emotion) -> bool:
+        return e in self.next_k
+
+    def has_attempt(self, e: Emotion) -> bool:
+        return self.done_k[e] < self.cap[e]
+
+    def _want(self, e: Emotion) -> int:
+        pending = self.next_k[e] - self.done_k[e]
+        return min(self.aug.cfg.generation.clips_per_call, self.needed[e] - self.written[e] - pending,
+                   self.cap[e] - self.next_k[e])
+
+    def _submit(self, e: Emotion) -> None:
+        n, k0 = self._want(e), self.next_k[e]
+        self.next_k[e] += n
+        ctxs = self.contexts[e]
+        todo = []
+        for k in range(k0, k0 + n):
+            ctx = ctxs[k % len(ctxs)]
+            cid = self.aug.clip_id(e, k)
+            slot = {"ctx": ctx, "cid": cid, "record": self.aug._existing(cid)}
+            if slot["record"] is None:
+                slot["request"], slot["action"] = self.aug.request(e, k, ctx, self.policy)
+                todo.append(slot)
+            self.slots[(e, k)] = slot
+        if todo:
+            batch = self._pool().submit([sl["request"] for sl in todo])
+            for i, sl in enumerate(todo):
+                sl["batch"], sl["index"] = batch, i
+            self.in_flight.append(batch)
+
+    def fill(self) -> None:
+        """Submit batches, earliest class first, while the window has room and a class wants one."""
+        while len(self.in_flight) < self.aug.cfg.batches_in_flight:
+            e = next((c for c in self.classes if self._want(c) > 0), None)
+            if e is None:
+                return
+            self._submit(e)
+
+    def next_record(self, e: Emotion, calibrator) -> tuple[dict, bool]:
+        """The record of class e's next attempt (replayed, or generated, judged and written now)."""
+        k = self.done_k[e]
+        while (e, k) not in self.slots:        # not submitted yet: make room, then submit
+            self.fill()
+            if (e, k) not in self.slots:
+                self._wait(self.in_flight[0])
+        slot = self.slots[(e, k)]
+        if slot["record"] is not None:
+            return slot["record"], False
+        if slot["batch"].videos is None:
+            self.fill()                         # keep the actors busy while this one is awaited
+            self._wait(slot["batch"])
+        video = slot["batch"].videos[slot["index"]]
+        rec = self.aug.judge_and_write(e, k, slot["ctx"], slot["cid"], video, slot["request"], slot["action"],
+                                       calibrator, self._pool().generator_id)
+        slot["record"] = rec
+        return rec, True
+
+    def _wait(self, batch) -> None:
+        self._pool().collect(batch)
+        self.in_flight = [b for b in self.in_flight if b is not batch]
+
+    def committed(self, e: Emotion) -> None:
+        """Attempt done_k of class e is written and counted (``written`` updated by the caller)."""
+        slot = self.slots.pop((e, self.done_k[e]))
+        slot.pop("batch", None)                 # frees the video once its batch is fully committed
+        self.done_k[e] += 1
+        self.fill()
 
 
 def augment(cfg: AugmentConfig, progress: bool = True) -> AugmentSummary:

@@ -5,14 +5,18 @@ from) to a probability vector over the 7 canonical classes (``EMOTIONS7`` order)
 the clip's *peak* frames: generated clips ramp from the neutral identity to the expression, so
 averaging over every frame would let the neutral start outvote the expression.
 
-- ``FERExpert``: the FER2013 mini-Xception (argen_rl.face.fer) on the peak frames.
-- ``AUExpert``: geometric AUs at the peak (relative to frame 0) compared with each emotion's
-  prototype AU set from the ASI knowledge base; a softmax over the similarities. Neutral scores
-  high when no AU moves.
-
-An expert that cannot judge a clip at all (no face in the neutral first frame, or in none of
-the peak frames) raises ``UnjudgeableClip``; the calibrator rejects such a clip with the reason.
+- ``FERExpert``: the FER2013 mini-Xception (argen_rl.face.fer) on the peak frames that show a face.
+- ``AUExpert``: AUs read by the ``pls`` reader (py-feat's data-fitted AU -> mesh model inverted,
+  ``face.au_pls``: no part of the warp generator) at the peak relative to frame 0, scored against
+  EMFACS prototypes (``EMFACS``: FACS literature, not the ASI knowledge base the generator uses).
 - ``RecognizerExpert``: a trained video recognizer (argen_rl.recognition), when one is given.
+- ``GeometricAUExpert``: the expert used before issue 12 (geometric AUs, whose gains were set from
+  the generator's own fields, vs the knowledge-base prototypes the generator applied: circular on
+  warp clips). Kept only so that benchmarks can show before / after; never a default.
+
+An expert that cannot read a clip (no face in the neutral first frame, or in none of the peak
+frames) raises ``UnjudgeableClip``; the calibrator leaves it out of the vote and rejects a clip
+that no expert can read.
 """
 from __future__ import annotations
 
@@ -50,7 +54,7 @@ def peak_frame_indices(frames: np.ndarray, n_peak: int) -> np.ndarray:
 
 
 class FERExpert:
-    """FER2013 mini-Xception on the peak frames, probabilities averaged."""
+    """FER2013 mini-Xception on the peak frames that show a face, probabilities averaged."""
 
     name = "fer"
 
@@ -64,10 +68,80 @@ class FERExpert:
 
     def predict(self, frames: np.ndarray) -> np.ndarray:
         idx = peak_frame_indices(frames, self.n_peak)
-        return self.classifier.predict_proba(frames[idx]).mean(axis=0)
+        faces = [i for i in idx if self.classifier.face_box(frames[i]) is not None]
+        if not faces:       # the classifier would read the whole frame: no reading of a face
+            raise UnjudgeableClip("fer expert: no face in any peak frame")
+        return self.classifier.predict_proba(frames[faces]).mean(axis=0)
+
+
+# EMFACS prototypes (Friesen & Ekman 1983, EMFACS-7; as tabulated e.g. by Matsumoto & Ekman 2008,
+# "Facial expression analysis", Scholarpedia 3(5):4237), restricted to AUs the pls reader has
+# (AU16 is not a py-feat model input; disgust keeps 9 + 10, the nose wrinkler / upper lip raiser
+# pair a coder looks for). Independent of the ASI knowledge base the generator draws AUs from.
+EMFACS: dict[Emotion, tuple[int, ...]] = {
+    Emotion.HAPPY: (6, 12),
+    Emotion.SAD: (1, 4, 15),
+    Emotion.SURPRISE: (1, 2, 5, 26),
+    Emotion.FEAR: (1, 2, 4, 5, 7, 20, 26),
+    Emotion.ANGRY: (4, 5, 7, 23),
+    Emotion.DISGUST: (9, 10),
+}
 
 
 class AUExpert:
+    """EMFACS prototypes on the ``pls`` reader's AUs at the peak (relative to frame 0).
+
+    a = mean AU intensities (0..5) over the peak frames that show a face, only the AUs allowed
+    to vote (``face.au_pls.voting_aus``: the generator's PLS AUs are left out);
+    completeness_e = mean over e's prototype AUs of min(a_k / full, 1): how much of the
+    prototype is there, ``full`` = the intensity that counts as fully present;
+    score_e = completeness_e for the six expressions, score_neutral = 1 - min(1, max_k a_k / full);
+    probabilities = softmax(score / temperature).
+    """
+
+    name = "au"
+
+    def __init__(self, n_peak: int = 4, full: float = 2.5, temperature: float = 0.1, estimator=None) -> None:
+        from argen_rl.face.au_pls import voting_aus
+
+        if estimator is None:
+            from argen_rl.face.au import make_au_estimator
+
+            estimator = make_au_estimator("pls")
+        self.estimator = estimator
+        self.n_peak, self.full, self.temperature = n_peak, full, temperature
+        self.aus = voting_aus(tuple(estimator.pls_aus))
+        cols = {au: i for i, au in enumerate(estimator.pls_aus)}
+        self._cols = [cols[au] for au in self.aus]
+        self.prototypes = {e: [self.aus.index(au) for au in aus if au in self.aus] for e, aus in EMFACS.items()}
+
+    def au_at_peak(self, frames: np.ndarray) -> np.ndarray:
+        """Mean voting-AU vector (0..5) over the peak frames that show a face, relative to frame 0."""
+        idx = peak_frame_indices(frames, self.n_peak)
+        lm = self.estimator.mesh.landmarks_video(frames[np.r_[0, idx]], depth=True)
+        if not np.isfinite(lm[0]).all():
+            raise UnjudgeableClip("au expert: no face in the first frame (the neutral reference)")
+        aus = self.estimator.read_landmarks(lm[1:], lm[0]).aus[:, self._cols]
+        aus = aus[~np.isnan(aus).any(axis=1)]
+        if len(aus) == 0:
+            raise UnjudgeableClip("au expert: no face in any peak frame")
+        return np.clip(aus.mean(axis=0), 0.0, 5.0)
+
+    def scores(self, au: np.ndarray) -> np.ndarray:
+        s = np.zeros(len(EMOTIONS7))
+        level = np.minimum(au / self.full, 1.0)
+        for e, cols in self.prototypes.items():
+            s[e.index] = float(level[cols].mean()) if cols else 0.0
+        s[Emotion.NEUTRAL.index] = 1.0 - float(level.max(initial=0.0))
+        return s
+
+    def predict(self, frames: np.ndarray) -> np.ndarray:
+        z = self.scores(self.au_at_peak(frames)) / self.temperature
+        p = np.exp(z - z.max())
+        return p / p.sum()
+
+
+class GeometricAUExpert:
     """AU pattern at the peak vs each emotion's prototype AUs (ASI knowledge base).
 
     m = min(1, ||AU|| / neutral_scale) is how much the face moved at all;
@@ -80,7 +154,7 @@ class AUExpert:
     "disgust". Gated, a clip that barely moves is judged neutral.
     """
 
-    name = "au"
+    name = "au_geometric"
 
     def __init__(self, n_peak: int = 4, temperature: float = 0.15, neutral_scale: float = 1.5,
                  estimator=None, kb=None) -> None:
@@ -111,12 +185,12 @@ class AUExpert:
         try:
             aus = self.estimator.estimate(frames, reference=frames[0])
         except ValueError as err:          # the estimator found no face in the reference
-            raise UnjudgeableClip(f"AU expert: {err} (first frame)") from None
+            raise UnjudgeableClip(f"au_geometric expert: {err} (first frame)") from None
         idx = peak_frame_indices(frames, self.n_peak)
         peak = aus[idx]
         peak = peak[~np.isnan(peak).any(axis=1)]   # frames without a face are NaN rows
         if len(peak) == 0:
-            raise UnjudgeableClip("AU expert: no face in any peak frame")
+            raise UnjudgeableClip("au_geometric expert: no face in any peak frame")
         return np.clip(peak, 0.0, None).mean(axis=0)
 
     def predict(self, frames: np.ndarray) -> np.ndarray:

@@ -77,3 +77,35 @@ def load_recognizer(path: str | Path) -> RecognizerProbs:
     model = build_model(ckpt["model"], num_classes=len(EMOTIONS7), width=int(ckpt["width"]))
     model.load_state_dict(ckpt["state_dict"])
     return RecognizerProbs(model, int(ckpt["input_size"]), int(ckpt["frames"]))
+
+
+def enough_clips(counts: dict, min_clips: int) -> tuple[bool, str]:
+    """Whether the ORIGINAL dataset can train a recognizer expert: every one of the 7 classes has
+    at least ``min_clips`` clips. Returns (decision, the sentence the run summary shows)."""
+    from argen_rl.types import EMOTIONS7
+
+    n, e = min((counts.get(e, 0), e.value) for e in EMOTIONS7)
+    if n < min_clips:
+        return False, (f"off: the original dataset has {n} {e} clip(s), fewer than recognizer_min_clips="
+                       f"{min_clips} per class, too few to train a recognizer that could vote on that class")
+    return True, f"on: every class has >= {min_clips} clips (fewest: {n} {e})"
+
+
+def train_recognizer_expert(clips, overrides: dict, out_dir: str | Path, progress: bool = True) -> Path:
+    """Train a recognizer on the original dataset's clips (the recognition stage's
+    ``train_model``, ``RecognitionConfig`` + ``overrides``, its own validation split) and save it as
+    ``out_dir/recognizer.pt``. Reused when that file exists; an interrupted training resumes from
+    ``out_dir/recognizer_run`` (the recognition stage's checkpoints)."""
+    from argen_rl.recognition.train import RecognitionConfig, carve_validation, train_model
+    from argen_rl.types import EMOTIONS7
+
+    out_dir = Path(out_dir)
+    path = out_dir / "recognizer.pt"
+    if path.is_file():
+        return path
+    cfg = RecognitionConfig(**overrides)
+    clips = [c for c in clips if c.emotion in EMOTIONS7]
+    train, val = carve_validation(clips, cfg.val_fraction, cfg.seed)
+    result = train_model(cfg, cfg.dataset(train, True), cfg.dataset(val, False) if val else None,
+                         run_dir=out_dir / "recognizer_run", progress=progress, tensorboard=False)
+    return save_recognizer(result.model.cpu(), cfg, path)

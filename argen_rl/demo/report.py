@@ -222,8 +222,8 @@ def render(out: Path, markers: dict[str, dict], cfg_dump: dict, wall_s: float, g
     tot = g.get("totals", {})
     cal = g.get("calibration", {})
     parts += ["<section id='calibration'><h2>Augmentation and label calibration</h2>",
-              f"<p>Experts {_e(', '.join(cal.get('experts', [])))}, min_prob {cal.get('min_prob')}, "
-              f"min_agree {cal.get('min_agree')}, mode {_e(cal.get('mode'))}. Overall: {tot.get('attempts')} attempts, "
+              f"<p>Experts {_e(', '.join(cal.get('experts', [])))}, rule {_e(cal.get('rule', 'any_agree'))}, "
+              f"min_mean_prob {cal.get('min_mean_prob')}, mode {_e(cal.get('mode'))}. Overall: {tot.get('attempts')} attempts, "
               f"{tot.get('rejected')} rejected (rate {_num(tot.get('rejection_rate'))}), {tot.get('written')} written "
               f"to <code>{_e(g.get('root'))}</code>.</p>",
               _table(["class", "original", "target", "written", "rejected", "attempts", "rejection rate", "final"],

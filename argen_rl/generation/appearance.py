@@ -258,7 +258,7 @@ def _glabella(s: SkinShading, vertical: float, transverse: float) -> np.ndarray:
 
 
 def au4_layer(s: SkinShading) -> np.ndarray:   # brow lowerer: glabella furrows, hooded upper lids
-    h = _glabella(s, 0.035, 0.012)
+    h = _glabella(s, 0.055, 0.02)
     # the lowered brow overhangs the upper lid: a recess above each eye (shadowed)
     h -= s.bulge(0.5, s.eye_v - 0.14, 0.2, 0.06, 0.03)
     return h

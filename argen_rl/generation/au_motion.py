@@ -366,8 +366,51 @@ def _nose_side(g: _Geometry) -> np.ndarray:
     return _pair(P, 0.24, g.eye_v + 0.45, 0.12, 0.14) * (~_UPPER_LIPS & ~_LOWER_LIPS & ~_LOWER_LID & ~_UPPER_LID)
 
 
+def _brow_lowering(g: _Geometry, amount: float, together: float, cu: float = 0.35, su: float = 0.35,
+                   room: float = 0.6) -> np.ndarray:
+    """The brows and the forehead above them move ``amount`` IOD down and ``together`` towards the
+    midline (strongest within ``su`` of u = +-``cu``), the lid skin between each brow's lower edge
+    and the upper-lid margin compressing linearly (the lowered brow pushes the lid fold down,
+    FACS), nothing at or below the margin moving. The lowering is capped at ``room`` of that
+    face's own brow-to-margin gap: a brow pushed past the lashes folds the lid skin over the eye
+    (the warp then draws the eye as a dark streak)."""
+    P = g.P
+    u, v = P[:, 0], P[:, 1]
+    edges = []
+    for brow, contour in ((lm.RIGHT_BROW, lm.RIGHT_EYE), (lm.LEFT_BROW, lm.LEFT_EYE)):
+        lower = list(brow[5:])
+        margin = list(contour[8:]) + [contour[0]]
+        edges.append((P[lower], P[margin]))
+    lo_pts = np.concatenate([e[0] for e in edges])
+    mg_pts = np.concatenate([e[1] for e in edges])
+    o1, o2 = np.argsort(lo_pts[:, 0]), np.argsort(mg_pts[:, 0])
+    # both curves smoothed along u (a polyline through 5 brow / 8 lid points has kinks that shear
+    # the compressed lid skin into folds)
+    grid = np.linspace(-1.5, 1.5, 301)
+    kernel = np.exp(-0.5 * (np.arange(-12, 13) * 0.01 / 0.04) ** 2)
+    kernel /= kernel.sum()
+
+    def smooth(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        c = np.convolve(np.pad(np.interp(grid, x, y), 12, mode="edge"), kernel, mode="valid")
+        return np.interp(u, grid, c)
+    brow_lo = smooth(lo_pts[o1, 0], lo_pts[o1, 1])
+    lid = np.minimum(smooth(mg_pts[o2, 0], mg_pts[o2, 1]), np.interp(u, mg_pts[o2, 0], mg_pts[o2, 1]))
+    gap = np.maximum(lid - brow_lo, 0.0)
+    lateral = np.exp(-0.5 * ((np.abs(u) - cu) / su) ** 2) * (np.abs(u) < 1.2)
+    drop = np.minimum(amount * lateral, room * gap)
+    vert = np.where(v <= brow_lo, np.exp(-0.5 * ((brow_lo - v) / 0.35) ** 2),
+                    np.clip((lid - v) / np.maximum(gap, 1e-6), 0.0, 1.0))
+    vert = np.where(_UPPER_LID | _LOWER_LID | (v >= lid), 0.0, vert)
+    d = np.zeros_like(P)
+    d[:, 1] = drop * vert
+    d[:, 0] = -together * g.side() * lateral * vert * np.clip(np.abs(u) / 0.1, 0.0, 1.0)
+    return d
+
+
 def au4_v2(g: _Geometry) -> np.ndarray:   # brow lowerer: down, together, pressing the upper lids
-    d = _brow_field(g, 0.30, 0.22, 0.12, 0.25)
+    """FACS: lowers the brows and pulls them together, the lid fold pushed down (the eye looks
+    hooded), vertical furrows between the brows (shading layer); the upper lid pressed a little."""
+    d = _brow_lowering(g, 0.34, 0.06, room=0.9)
     d[_UPPER_LID, 1] += 0.015 * _lid_profile(g, _UPPER_LID)[_UPPER_LID]
     return d
 
@@ -473,11 +516,13 @@ def au12_v2(g: _Geometry) -> np.ndarray:  # lip corner puller: up and back, the 
     return d
 
 
-def au20_v2(g: _Geometry) -> np.ndarray:  # lip stretcher: corners straight out, lips flattened
-    d = _corner_field(g, 0.17, 0.03, 0.2)
+def au20_v2(g: _Geometry) -> np.ndarray:  # lip stretcher: corners out and a little down, lips flattened
+    """FACS: pulls the lip corners laterally (and, with the platysma, somewhat down), elongating and
+    flattening the lips; the stretched lower lip is pulled down off the lower teeth."""
+    d = _corner_field(g, 0.20, 0.08, 0.2)
     P = g.P
     flat = 1.0 - g.lip_profile(P[:, 0], 0.0)           # the lips' lateral parts follow the corners
-    d[_LOWER_LIPS, 1] += 0.025 * g.lip_profile(P[_LOWER_LIPS, 0], 0.0)   # lower lip pulled tight, down
+    d[_LOWER_LIPS, 1] += 0.06 * g.lip_profile(P[_LOWER_LIPS, 0], 0.0)   # lower lip pulled tight, down
     d[_UPPER_LIPS, 1] += 0.01 * flat[_UPPER_LIPS]
     return d
 
@@ -505,11 +550,51 @@ def _below_nose(fn: Callable[[_Geometry], np.ndarray]) -> Callable[[_Geometry], 
     return field
 
 
-AU_FIELDS: dict[int, Callable[[_Geometry], np.ndarray]] = {
+# The mesh's lips are four nested rings per lip (outer contour, two intermediate rings, inner
+# contour), each 11 points from the image-left corner to the image-right corner.
+UPPER_LIP_RINGS = ((61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291),
+                   (76, 184, 74, 73, 72, 11, 302, 303, 304, 408, 306),
+                   (62, 183, 42, 41, 38, 12, 268, 271, 272, 407, 292),
+                   (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308))
+LOWER_LIP_RINGS = ((61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291),
+                   (76, 77, 90, 180, 85, 16, 315, 404, 320, 307, 306),
+                   (62, 96, 89, 179, 86, 15, 316, 403, 319, 325, 292),
+                   (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308))
+
+
+def band_lips(P: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """``d`` (478, 2) with the intermediate lip rings set between their outer and inner contour
+    points, by where they sit between them on the face ``P`` (in place; returns ``d``)."""
+    for rings in (UPPER_LIP_RINGS, LOWER_LIP_RINGS):
+        outer, inner = np.array(rings[0]), np.array(rings[3])
+        span = P[inner] - P[outer]
+        n2 = np.maximum((span ** 2).sum(1), 1e-9)
+        for ring in rings[1:3]:
+            mid = np.array(ring)
+            t = np.clip(((P[mid] - P[outer]) * span).sum(1) / n2, 0.0, 1.0)[:, None]
+            d[mid] = (1.0 - t) * d[outer] + t * d[inner]
+    return d
+
+
+def _lip_bands(fn: Callable[[_Geometry], np.ndarray]) -> Callable[[_Geometry], np.ndarray]:
+    """Version 2: the two intermediate lip rings move with the lip, interpolated between the outer
+    and inner contour by where they sit between them on the reference. The fields move the
+    contours (``_UPPER_LIPS`` / ``_LOWER_LIPS``); intermediate points left behind folded the lip
+    triangles over each other (a jaw drop inverted 13 triangles on grace_hopper), which the
+    warp renders as a jagged seam of mirrored pixels."""
+    def field(g: _Geometry) -> np.ndarray:
+        return band_lips(g.P, fn(g))
+
+    field.__name__ = fn.__name__
+    field.__doc__ = fn.__doc__
+    return field
+
+
+AU_FIELDS: dict[int, Callable[[_Geometry], np.ndarray]] = {au: _lip_bands(fn) for au, fn in {
     **AU_FIELDS_V1, 1: au1_v2, 2: au2_v2, 4: au4_v2, 5: au5_v2, 6: au6_v2, 7: au7_v2, 9: au9_v2, 10: au10_v2,
     11: au11, 12: au12_v2, 15: _below_nose(au15_v2), 16: _below_nose(au16_v2), 20: _below_nose(au20_v2),
     23: _below_nose(au23_v2), 24: _below_nose(au24), 26: _below_nose(au26_v2), 27: _below_nose(au27),
-}
+}.items()}
 """Version 2 fields (``WarpConfig.version = 2``, the default)."""
 SUPPORTED_AUS: tuple[int, ...] = tuple(sorted(AU_FIELDS))
 MAX_INTENSITY = 5.0
@@ -567,13 +652,17 @@ class AUMotionModel:
         for au, val in aus.items():
             if val:
                 d += val * self.basis(au)
-        both = min(aus.get(1, 0.0), aus.get(4, 0.0))
-        if both > 0:
+        medial = min(aus.get(1, 0.0), aus.get(4, 0.0))
+        # version 2: AU2 does the same laterally (1+2+4, fear: the whole brow raised and drawn
+        # together, flattened, not lowered); without AU2 the outer brow stays lowered (1+4, sadness)
+        lateral = min(aus.get(2, 0.0), aus.get(4, 0.0)) if self.fields is not AU_FIELDS_V1 else 0.0
+        if medial > 0 or lateral > 0:
             if "au4_lowering" not in self._basis:
                 lowering = self.basis(4).copy()
                 lowering -= np.outer(lowering @ self.frame.ex, self.frame.ex)   # drop the drawing-together
                 self._basis["au4_lowering"] = lowering
-            d -= both * self._basis["au4_lowering"] * self._medial[:, None]
+            cancel = medial * self._medial + lateral * (1.0 - self._medial)
+            d -= self._basis["au4_lowering"] * cancel[:, None]
         return d
 
 
@@ -589,10 +678,11 @@ class NeutralShape:
     mouth_width: float = 0.90    # IOD
     au6_per_au12: float = 0.7    # AU6 removed per unit of AU12 removed (a Duchenne smile raises the cheeks)
     detect_lift: float = 0.02    # a smile is only *detected* above this lift or ``mouth_width``
+    lip_bands: bool = False      # close a mouth moving the intermediate lip rings with the lips (``band_lips``)
 
 
 NEUTRAL_V1 = NeutralShape()
-NEUTRAL_V2 = NeutralShape(corner_lift=-0.01, au6_per_au12=1.0)
+NEUTRAL_V2 = NeutralShape(corner_lift=-0.01, au6_per_au12=1.0, lip_bands=True)
 """Version 2 removes a detected smile down to a little below the midline and takes more cheek with
 it: measured on the three smiling TUNING faces with FER2013, a de-smiled face with the corners left
 at +0.02 still read happy (0.40 / 0.37 / 0.14), at -0.01 with 1.0 x AU6 0.13 / 0.21 / 0.10. A
@@ -633,7 +723,7 @@ def smile_intensity(model: AUMotionModel, neutral: NeutralShape = NEUTRAL_V1) ->
     return float(min(max(lift, widen), MAX_NEUTRALISE))
 
 
-def close_mouth_field(model: AUMotionModel, base: np.ndarray) -> np.ndarray:
+def close_mouth_field(model: AUMotionModel, base: np.ndarray, lip_bands: bool = False) -> np.ndarray:
     """Pixel displacement, added to ``base``, that closes an open mouth: the jaw (outer lower
     lip, chin) comes up by the mean gap and each inner lower-lip point lands exactly on its
     upper-lip partner *as displaced by* ``base`` (so the lips meet and never cross)."""
@@ -643,6 +733,8 @@ def close_mouth_field(model: AUMotionModel, base: np.ndarray) -> np.ndarray:
     d = model.frame.vec_to_image(_jaw(g, -max(gap, 0.0)))
     pts = model.points
     d[lower] = (pts[upper] + base[upper]) - (pts[lower] + base[lower])
+    if lip_bands:   # version 2: the outer lower lip follows the jaw, the rings between follow both
+        band_lips(model.face_points, d)
     return d
 
 
@@ -665,7 +757,7 @@ def neutralising(model: AUMotionModel, enabled: bool = True,
         info["au12"] = -round(smile, 3)
         info["au6"] = -round(neutral.au6_per_au12 * smile, 3)
     if state.opening > 0.01:
-        disp += close_mouth_field(model, disp)
+        disp += close_mouth_field(model, disp, neutral.lip_bands)
         info["mouth_opening_iod"] = round(state.opening, 4)
     return disp, info
 

@@ -85,9 +85,10 @@ class WarpConfig(StrictModel):
     """version 1 only: darken nasolabial folds with AU12 (version 2 shades every AU's relief)."""
     appearance: bool = True
     """version 2: shade wrinkles, folds and bulges per AU (off: geometry and mouth only)."""
-    letter_floor: float = 0.55
+    letter_floor: float = 0.7
     """version 2: rendered strength of FACS letter A (intensity 1) as a fraction of letter E;
-    letters in between are linear (A 0.55, B 0.66, C 0.78, D 0.89, E 1.0 of the full fields)."""
+    letters in between are linear (A 0.70, B 0.775, C 0.85, D 0.925, E 1.0 of the full fields).
+    Measured with FER2013 on the TUNING faces (ASI draws): 0.55 read 27 of 72 clips, 0.70 32 of 72."""
     onset_s: float = 0.5
     """version 2: minimal expression onset (and offset), seconds (see ``dynamics``)."""
     blink_rate_per_min: float = 17.0
@@ -198,7 +199,7 @@ class WarpGenerator:
                 neutral_image = neutral_texture(neutral_image, shading, min(1.0, smile / SMILE_TEXTURE_FULL))
         ref = _Reference(
             image=face.image, points=face.points, anchors=anchors,
-            warp=PiecewiseAffineWarp(np.concatenate([face.points, anchors]), tri, size),
+            warp=PiecewiseAffineWarp(np.concatenate([face.points, anchors]), tri, size, folds_behind=v2),
             motion=motion, neutral_disp=neutral_disp, neutralise=neutral_info, closed_image=closed,
             neutral_image=neutral_image, shading=shading if cfg.appearance else None,
             mouth_style=MouthStyle.from_reference(face.image, face.points) if v2 else MouthStyle.flat(),

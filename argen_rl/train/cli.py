@@ -17,6 +17,7 @@ def run(
     fresh: bool = typer.Option(False, "--fresh", help="ignore existing checkpoints (resume: false)"),
 ) -> None:
     """Train (resuming from the latest checkpoint in run_dir), then evaluate on held-out contexts."""
-    from experiments.train_policy import main
+    from argen_rl.train.job import run_training, summary_text
 
-    main(config, run_dir=run_dir, iterations=iterations, fresh=fresh)   # errors: argen_rl.cli_errors
+    summary = run_training(config, run_dir=run_dir, iterations=iterations, fresh=fresh)   # errors: cli_errors
+    typer.echo(summary_text(summary))

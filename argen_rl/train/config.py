@@ -86,7 +86,7 @@ class TrainConfig(StrictModel):
     """The bandit env (contexts, action sets, generation, rewards, generator actors)."""
     build_sample_contexts: bool = False
     """If env.contexts does not exist, first build the embedded sample dataset and run the ASI
-    stage on it into that folder (argen_rl/train/sample_contexts.py: 4 identities x 3 scarce
+    stage on it into that folder (argen_rl/asi/sample_contexts.py: 4 identities x 3 scarce
     emotions)."""
     run_dir: str = "runs/train"
     """Where checkpoints, TensorBoard events, metrics.jsonl, plots and summary.json go."""

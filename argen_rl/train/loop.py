@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import numbers
-import os
 import time
 from pathlib import Path
 from typing import Callable
@@ -30,17 +29,9 @@ CACHE_FILE = "reward_cache.jsonl"
 
 def init_ray(cfg: TrainConfig) -> bool:
     """Join the configured / job's cluster, or start a private local one. True if we started it."""
-    if ray.is_initialized():
-        return False
-    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # keep Ray on loopback
-    if cfg.ray.address:
-        ray.init(address=cfg.ray.address, log_to_driver=False)
-    elif os.environ.get("RAY_ADDRESS"):          # set by `ray job submit`
-        ray.init(log_to_driver=False)
-    else:
-        ray.init(address="local", num_cpus=cfg.ray.num_cpus, include_dashboard=False,
-                 log_to_driver=False)
-    return True
+    from argen_rl.ray_init import start_ray
+
+    return start_ray(cfg.ray.address, cfg.ray.num_cpus)
 
 
 def latest_checkpoint(run_dir: str | Path) -> Path | None:

@@ -68,3 +68,15 @@ def test_chat_template_from_the_processor_file(tiny_qwen_dir, tmp_path, grace_ho
     (d / "chat_template.json").unlink()
     with pytest.raises(FileNotFoundError, match="no chat template"):
         QwenVLWriter(d)
+
+
+def test_write_batch_generates_one_prompt_per_job_in_one_call(writer, grace_hopper, astronaut, retriever):
+    """A batch (left-padded prompts of different lengths, two images) in one generate call;
+    the same batch with the same seeds samples the same prompts."""
+    from argen_rl.asi.writers import WriteJob
+
+    jobs = [WriteJob(grace_hopper, "fear", retriever.retrieve("fear", np.random.default_rng(0), n=2), "", 11),
+            WriteJob(astronaut, "surprise", retriever.retrieve("surprise", np.random.default_rng(1), n=1), "", 12)]
+    out = writer.write_batch(jobs)
+    assert len(out) == 2 and all(isinstance(p, str) for p in out)
+    assert writer.write_batch(jobs) == out

@@ -13,9 +13,9 @@ pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def contexts(tmp_path_factory):
-    from envs.sample_contexts import build_sample_contexts
+    from argen_rl.asi.sample_contexts import ensure_sample_contexts
 
-    return build_sample_contexts(tmp_path_factory.mktemp("contexts"))
+    return ensure_sample_contexts(tmp_path_factory.mktemp("ablation") / "contexts")
 
 
 def ablation_config(contexts, storage):

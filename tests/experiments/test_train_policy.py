@@ -166,9 +166,9 @@ WHEEL_ITERATIONS = 8
 def wheel_contexts(tmp_path_factory):
     """Contexts on the real faces shipped in installed wheels: 4 tuning + 5 held-out faces x
     surprise / disgust / fear."""
-    from envs.sample_contexts import build_wheel_face_contexts
+    from argen_rl.asi.sample_contexts import ensure_wheel_face_contexts
 
-    return build_wheel_face_contexts(tmp_path_factory.mktemp("wheel_contexts"))
+    return ensure_wheel_face_contexts(tmp_path_factory.mktemp("wheel") / "contexts")
 
 
 def test_learned_policy_beats_baselines_on_held_out_real_faces(wheel_contexts, ray_local, tmp_path):

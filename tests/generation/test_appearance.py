@@ -149,6 +149,11 @@ def test_mouth_interior_is_shaded_in_the_references_colours(grace_hopper):
     # a dim photo gets dim teeth
     dim = MouthStyle.from_reference((ref.image * 0.5).astype(np.uint8), ref.points)
     assert np.mean(dim.upper_teeth) < 0.8 * np.mean(ref.mouth_style.upper_teeth)
+    # teeth take the photo's white balance: grace_hopper is warm-lit, so are her teeth; the same
+    # photo with red and blue swapped (a cold cast) gets cold teeth
+    r, _, b = ref.mouth_style.upper_teeth
+    cold = MouthStyle.from_reference(np.ascontiguousarray(ref.image[..., ::-1]), ref.points)
+    assert r > 1.2 * b and cold.upper_teeth[2] > cold.upper_teeth[0]
 
 
 def test_teeth_follow_the_lips_not_the_jaw():
@@ -156,3 +161,65 @@ def test_teeth_follow_the_lips_not_the_jaw():
     assert up < 0.02 and lo == 0.0
     up, lo, caps = teeth_in_gap({10: 5.0, 16: 5.0})  # lips pulled apart over a closed jaw: teeth
     assert up > 0.1 and lo > 0.1 and caps[0] + caps[1] > 0.85
+
+
+def _turned(src: np.ndarray, dst: np.ndarray, tri: np.ndarray) -> np.ndarray:
+    """Triangles whose orientation in ``dst`` is opposite to ``src`` (a fold), both areas > 0.3 px^2."""
+    def area(P):
+        a, b, c = P[tri[:, 0]], P[tri[:, 1]], P[tri[:, 2]]
+        return 0.5 * ((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0]))
+    a0, a1 = area(src), area(dst)
+    return (np.sign(a0) != np.sign(a1)) & (np.abs(a0) > 0.3) & (np.abs(a1) > 0.3)
+
+
+def test_brow_and_jaw_fields_do_not_fold_the_eyes_or_lips(ref):
+    """AU4 pushed the brow past the lashes (lid and iris triangles turned over: the eye drawn as a
+    dark streak) and the jaw left the intermediate lip rings behind (13 lip triangles turned over on
+    grace_hopper: a jagged seam). The brow now stops short of the lid and the rings move with the
+    lips: no lid or iris triangle folds under AU4, no triangle at all under the jaw on a closed
+    mouth (the open-mouthed astronaut's own lips are checked by the neutralising test)."""
+    from argen_rl.face import landmarks as lm
+
+    src, tri = ref.warp.src, ref.warp.tri
+    eyes = np.array(lm.RIGHT_EYE + lm.LEFT_EYE + lm.RIGHT_IRIS + lm.LEFT_IRIS)
+    dst = np.concatenate([ref.points + ref.motion.displacement({4: 5.0}), ref.anchors])
+    assert not np.isin(tri[_turned(src, dst, tri)], eyes).any()
+    if ref.neutralise.get("mouth_opening_iod") is None:
+        from argen_rl.generation.au_motion import LOWER_LIP_RINGS, UPPER_LIP_RINGS
+
+        corners = {r[0] for r in UPPER_LIP_RINGS} | {r[-1] for r in UPPER_LIP_RINGS}
+        up = np.array(sorted(set(sum(UPPER_LIP_RINGS, ())) - corners))
+        lo = np.array(sorted(set(sum(LOWER_LIP_RINGS, ())) - corners))
+        slit = np.isin(tri, up).any(1) & np.isin(tri, lo).any(1)     # across the closed lips: opens
+        for au in (26, 27):
+            dst = np.concatenate([ref.points + ref.motion.displacement({au: 5.0}), ref.anchors])
+            assert (_turned(src, dst, tri) & ~slit).sum() == 0
+
+
+def test_brow_lowering_stops_short_of_the_lid(ref):
+    from argen_rl.face import landmarks as lm
+
+    m = ref.motion
+    P = m.face_points
+    Q = m.frame.to_face(m.points + m.displacement({4: 5.0}))
+    for brow, eye in ((lm.RIGHT_BROW, lm.RIGHT_EYE), (lm.LEFT_BROW, lm.LEFT_EYE)):
+        top = eye[12]                                                     # upper-lid margin over the pupil
+        b = min(brow[5:], key=lambda i: abs(P[i, 0] - P[top, 0]))         # the brow's lower edge above it
+        before, after = P[top, 1] - P[b, 1], Q[top, 1] - Q[b, 1]
+        assert Q[b, 1] - P[b, 1] > 0.05                                   # lowered ...
+        assert after > 0.1 * before                                       # ... never onto the lashes
+        assert abs(Q[top, 1] - P[top, 1]) <= 0.016                        # the margin is only pressed
+
+
+def test_fear_brows_are_raised_sad_brows_slant(ref):
+    """FACS: 1+2+4 raises the whole brow and draws it together (AU1 cancels AU4's lowering medially,
+    AU2 laterally); 1+4 without AU2 leaves the outer brow lowered (the oblique brow of sadness)."""
+    from argen_rl.face import landmarks as lm
+
+    m = ref.motion
+    outer, inner = [lm.RIGHT_BROW_OUTER, lm.LEFT_BROW_OUTER], [lm.RIGHT_BROW_INNER, lm.LEFT_BROW_INNER]
+    fear = m.frame.to_face(m.points + m.displacement({1: 4.0, 2: 4.0, 4: 4.0})) - m.face_points
+    sad = m.frame.to_face(m.points + m.displacement({1: 4.0, 4: 4.0})) - m.face_points
+    assert fear[outer, 1].max() < 0 and fear[inner, 1].max() < 0       # v down: negative = raised
+    assert sad[outer, 1].min() > 0.03 and sad[inner, 1].max() < 0
+    assert np.all(np.abs(fear[inner, 0]) > 0.02)                      # still drawn together

@@ -112,7 +112,7 @@ def test_smiling_reference_is_neutralised(fer, astronaut):
     p0 = fer.predict_proba(ref.image[None])[0]
     neutral = on.generate([_req(astronaut, "neutral", {}, **APEX_LAST)])[0]
     p_neutral = fer.predict_proba(neutral.frames[-1:])[0]
-    assert p0[happy] > 0.95 and p_neutral[happy] < 0.3             # measured 0.11
+    assert p0[happy] > 0.95 and p_neutral[happy] < 0.2             # measured 0.12 (0.31 with a dark rim round the lips)
     req = _req(astronaut, "surprise", SURPRISE, seed=0, **APEX_LAST)
     p_on = fer.predict_proba(on.generate([req])[0].frames[-1:])[0]
     p_off = fer.predict_proba(off.generate([req])[0].frames[-1:])[0]

@@ -1,6 +1,7 @@
 """Piecewise-affine warp, face alignment and mouth fill on a real face."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -84,3 +85,32 @@ def test_au_fields_point_the_right_way(ref):
     assert np.abs(m.basis(26)[[13, 0]] @ down).max() < 1e-9    # upper lip does not drop
     # fields are linear in intensity
     np.testing.assert_allclose(m.displacement({12: 2.0}), 2 * m.basis(12))
+
+
+def test_folded_skin_is_drawn_in_front_of_what_it_folds_over():
+    """A vertex pushed across its neighbours' edge turns triangles over (skin folding over skin).
+    With ``folds_behind`` the turned-over triangles are drawn first, so where a fold overlaps
+    unfolded skin the pixels sample through the unfolded triangles, not a mirrored copy."""
+    from scipy.spatial import Delaunay
+
+    from argen_rl.generation.warp_engine import PiecewiseAffineWarp
+
+    src = np.array([[0, 0], [63, 0], [63, 63], [0, 63], [32, 20], [32, 44], [16, 32], [48, 32]], np.float64)
+    tri = Delaunay(src).simplices.astype(np.int32)
+    dst = src.copy()
+    dst[4] = [32, 50]                    # the upper inner vertex pushed past the lower one
+
+    def area(P):
+        a, b, c = P[tri[:, 0]], P[tri[:, 1]], P[tri[:, 2]]
+        return (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+    turned = np.flatnonzero(np.sign(area(src)) != np.sign(area(dst)))
+    assert len(turned)
+    cover = np.zeros((64, 64), np.int32)          # pixels a turned-over triangle covers
+    for t in turned:
+        cv2.fillConvexPoly(cover, np.round(dst[tri[t]]).astype(np.int32), 1)
+    share = {}
+    for behind in (False, True):
+        idx = PiecewiseAffineWarp(src, tri, 64, folds_behind=behind).index(dst)
+        fold = cover.astype(bool) & (idx >= 0)
+        share[behind] = float(np.isin(idx[fold], turned).mean())
+    assert share[False] > 0.5 and share[True] < 0.1, share

@@ -1,9 +1,9 @@
 """Writers fed hostile names, and a writer killed mid-write.
 
 - a ``clips.csv`` subject of ``../../../..<elsewhere>/pwned``: the sample-contexts builder (what
-  ``argen augment run`` with ``build_sample_contexts: true`` calls) wrote ``identities/{subject}.png``
-  unsanitised, creating ``<elsewhere>/pwned.png``; every output path is now built from sanitised
-  names under the output root;
+  ``argen augment run`` with ``build_sample_contexts: true`` calls; now the ASI stage itself)
+  once wrote ``identities/{subject}.png`` unsanitised, creating ``<elsewhere>/pwned.png``; every
+  output path is now built from sanitised names under the output root;
 - a SIGKILL inside a clip write (``atomic_dir``) leaves a hidden 0700 temp folder; the next
   ``argen augment run`` of the same config removes it (and a half-built mirror next to ``out``).
 """
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def hostile_sample(tmp_path_factory):
     """The DFEW sample dataset whose clips.csv names one subject by a path traversal and another
     by a name full of shell / path characters; contexts built from it once."""
-    from envs.sample_contexts import build_sample_contexts
+    from argen_rl.asi.sample_contexts import ensure_sample_contexts
 
     base = tmp_path_factory.mktemp("hostile_out")
     elsewhere = base / "elsewhere"
@@ -51,7 +51,7 @@ def hostile_sample(tmp_path_factory):
     listing, before = tree_listing(elsewhere), tree_hash(root)
     out = base / "contexts"
     with audited() as seen:
-        contexts = build_sample_contexts(out, root)
+        contexts = ensure_sample_contexts(out, root, max_identities=12, frames_per_clip=2)
     return {"base": base, "root": root, "elsewhere": elsewhere, "out": out, "contexts": contexts,
             "listing": listing, "before": before, "seen": seen}
 

@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_train_listens_only_on_loopback(tmp_path):
     if not have_ss():
         pytest.skip("needs `ss` (iproute2) to list listening sockets")
-    from envs.sample_contexts import build_sample_contexts
+    from argen_rl.asi.sample_contexts import ensure_sample_contexts
 
-    contexts = build_sample_contexts(tmp_path / "contexts")
+    contexts = ensure_sample_contexts(tmp_path / "contexts")
     cfg = yaml.safe_load(open(ROOT / "experiments" / "configs" / "train_warp_cpu.yaml"))
     cfg["env"]["contexts"] = str(contexts)
     cfg["env"]["rollout"].update(scorer="synthetic", num_actors=1)

@@ -89,6 +89,18 @@ def test_augment_one_clip_is_a_16_frame_mp4(base_url, face_jpeg, tmp_path):
     # same seed, same clip
     again = _frames(_post(base_url, face_jpeg, "surprise", count=1, seed=7).content, tmp_path, "again.mp4")
     np.testing.assert_array_equal(again, frames)
+    # the request's context is ASI's: the library's context builder on the decoded upload, same seed
+    from argen_rl.asi.builder import ContextBuilder
+    from serve.app import MAX_REFERENCE_SIDE
+    from serve.settings import ServeConfig
+    from serve.uploads import decode_upload, downscale
+
+    cfg = ServeConfig(**TEST_LIMITS)
+    img = downscale(decode_upload(face_jpeg, cfg.max_upload_bytes, cfg.max_image_pixels, cfg.min_image_side),
+                    MAX_REFERENCE_SIDE)
+    ctx = ContextBuilder(cfg.context).build(img, "surprise", 7)
+    assert prov["prompt"] == ctx.generator_prompt and prov["description"] == ctx.prompt
+    assert prov["target_aus"] == {str(k): v for k, v in ctx.intensities.items()}
 
 
 def test_augment_count_gives_zip_with_provenance(base_url, face_jpeg, tmp_path):

@@ -41,10 +41,12 @@ def test_augmentation_run_with_ti2v(ti2v_generation, tmp_path):
     from argen_rl.augment.config import AugmentConfig
     from argen_rl.augment.writer import augment, load_manifest
     from argen_rl.data import build_sample_dataset
-    from envs.sample_contexts import build_sample_contexts
+    from argen_rl.asi.sample_contexts import ensure_sample_contexts
 
     root = build_sample_dataset(tmp_path / "sample", "dfew")
-    contexts = build_sample_contexts(tmp_path / "contexts", root)
+    # generator prompts fitted with the generator's own tokenizer (the tiny one splits words finely)
+    tokenizer = str(Path(ti2v_generation["generator_config"]["model_dir"]) / "tokenizer")
+    contexts = ensure_sample_contexts(tmp_path / "contexts", root, generator_tokenizer=tokenizer)
     cfg = AugmentConfig.model_validate({
         "dataset": str(root), "out": str(tmp_path / "out"), "contexts": str(contexts), "target_count": 5,
         "classes": ["disgust"], "generation": {**ti2v_generation, "clips_per_call": 4},

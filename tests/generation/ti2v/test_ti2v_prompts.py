@@ -19,13 +19,14 @@ TOKENIZER_DIR = Path(__file__).parent / "fixtures" / "tiny_clip_tokenizer"
 
 @pytest.fixture(scope="module")
 def long_prompt(grace_hopper):
-    """A real template prompt: identity cues of a real face + two fear AU descriptions from the KB."""
+    """A real template prompt: identity cues of a real face + the movements of two fear records
+    from the KB (one per face region)."""
     kb = load_kb()
     recs = kb.records_for("fear")[:2]
     inten = kb.sample_intensities(recs, np.random.default_rng(0))
     cands = [kb.candidate(r, inten) for r in recs]
     prompt = strip_au_tags(TemplateWriter().write(grace_hopper, "fear", cands))   # as the compliance filter does
-    return prompt, identity_cues(grace_hopper, None).text(), [strip_au_tags(c.description) for c in cands]
+    return prompt, identity_cues(grace_hopper, None).text(), [m.text for m in kb.movements(inten)]
 
 
 def _encoder_ids(pipe, prompt: str) -> list[int]:
@@ -47,8 +48,9 @@ def test_generator_prompt_fits_and_its_au_phrase_reaches_the_encoder(tiny_pipe, 
     prompt, cues, descriptions = long_prompt
     count = clip_token_counter(str(TOKENIZER_DIR))
     assert count(prompt) > 75                                    # the full description does not fit
-    au_phrase = re.split(r"[,;]", descriptions[0])[0].strip()   # e.g. "the brows are ... raised"
-    phrase_ids = tiny_pipe.components.tokenizer(au_phrase, add_special_tokens=False).input_ids
+    au_phrase = re.split(r"[,;]", descriptions[0])[0].strip()   # e.g. "the eyebrows are ... raised"
+    second = re.split(r"[,;]", descriptions[1])[0].strip()      # e.g. "the upper eyelids are ... raised"
+    phrase_ids = tiny_pipe.components.tokenizer(second, add_special_tokens=False).input_ids
     # the full prompt: the encoder gets its first 77 tokens (identity cues first) and a warning
     with pytest.warns(PromptTruncatedWarning, match="cut"):
         full_ids = _encoder_ids(tiny_pipe, prompt)
