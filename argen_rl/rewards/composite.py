@@ -68,8 +68,9 @@ class RewardConfig(StrictModel):
     """r_Q: Laplacian variance at which the sharpness score reaches 63 %."""
     contrast_scale: float = 40.0
     """r_Q: grey-level std at which the contrast score reaches 63 %."""
-    A_max: float = 5.5
-    """r_E: largest reasonable AU-vector L2 norm (0..5 scale); beyond it r_E falls (Eq. 17)."""
+    A_max: float = 8.5
+    """r_E: largest reasonable AU-vector L2 norm (0..5 scale) of ``au_estimator``'s AUs; beyond it
+    r_E falls (Eq. 17). 8.5 = the pls reader at a marked (C) surprise (docs/rewards.md)."""
     agreement_weight: float = 0.5
     """r_E: share of the experts' target agreement (0 = amplitude only, the paper's form)."""
     experts: list[str] = Field(default_factory=lambda: ["fer", "au"])
@@ -78,8 +79,10 @@ class RewardConfig(StrictModel):
     n_peak: int = 4
     """r_E: frames the experts read, the n most changed from the neutral first frame (the
     clip's peak, as label calibration reads it); 0 = every generated frame."""
-    au_estimator: str = "geometric"
-    """r_E amplitude: the AU reader (``argen_rl.face.au.make_au_estimator``)."""
+    au_estimator: str = "pls"
+    """r_E amplitude: the AU reader (``argen_rl.face.au.make_au_estimator``): "pls", py-feat's
+    data-fitted AU -> mesh model inverted, which shares nothing with the warp generator's fields
+    ("geometric" does: its gains were set from them)."""
     timings: str | None = None
     """r_N: per-emotion onset / apex timings measured on the dataset (JSON from
     ``argen_rl.rewards.timing.save_timings``); None = the FACS literature's (rewards/timing.py)."""

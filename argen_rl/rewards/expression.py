@@ -15,18 +15,20 @@ expression reaching A_max scores 1, one at twice A_max scores 0 again. (The othe
 generator; we document the tent as our choice.)
 
 AU_f come from the AU reader named ``estimator`` (``argen_rl.face.au.make_au_estimator``; default
-"geometric"; "pls" is the reader fitted on data, independent of the warp generator): intensities of
+"pls", py-feat's data-fitted AU -> mesh model inverted, which shares nothing with the warp
+generator; "geometric" had its gains set from the generator's own fields): intensities of
 ``AU_SET`` on a 0..5 FACS-like scale, relative to the clip's first frame (the identity
-reference), so the first frame has AU = 0 and ||AU_f|| measures how far the face moved. The
-estimator detects landmarks afresh on every frame (its default): with mediapipe's tracker a
-16-frame clip of one repeated photo read as AU norms up to 1.6 (tracker drift), per-frame
-detection reads exactly 0, and was also faster on 256 px clips (0.07 s vs 0.30 s a clip). A
-frame whose AUs cannot be measured (no face: NaN row) contributes a_f = 0.
+reference), so the first frame has AU = 0 and ||AU_f|| measures how far the face moved. Landmarks
+are detected afresh on every frame (tracking drifts: a clip of one repeated photo read as AU
+norms up to 1.6 with mediapipe's tracker, exactly 0 with per-frame detection). A frame whose AUs
+cannot be measured (no face: NaN row) contributes a_f = 0.
 
-A_max default 5.5: measured on warp-generator clips of the grace_hopper photo (surprise, curve
-a=b=1, FACS intensity s on every target AU), mean ||AU_f|| over frames 1..15 was 4.8 (s=1.5),
-5.2 (s=2.5), 5.7 (s=3.5) and 7.3 (s=5, the generator's maximum): A_max sits at a marked (C)
-expression, so r_E ranks 2.5 > 3.5 > 5.0.
+A_max default 8.5: measured on warp-generator clips of the grace_hopper photo (surprise, curve
+a=b=1, FACS intensity s on every target AU, 256 px, warp v2 after issue 11's second round), the
+pls reader's mean ||AU_f|| over frames 1..15 was 7.3 (s=1.5), 7.9 (s=2.5), 8.5 (s=3.5) and 9.2
+(s=5, the generator's maximum): A_max sits at a marked (C) expression. (The geometric reader
+reads 6.2 / 6.5 / 7.0 / 7.4 on the same clips; its old A_max 5.5 was measured on the warp
+generator before issue 11 raised its letter floor.)
 
 Target agreement (``agreement_weight`` w, default 0.5): the label experts' ensemble probability
 of the request's target emotion (``argen_rl.calibration.calibrator.make_experts``, the experts
@@ -68,7 +70,7 @@ ALL_FRAMES = 1_000_000
 """What ``n_peak`` = 0 means to the experts' peak selection: keep every generated frame."""
 
 
-def make_expression_reward(A_max: float = 5.5, agreement_weight: float = 0.5, estimator: str = "geometric",
+def make_expression_reward(A_max: float = 8.5, agreement_weight: float = 0.5, estimator: str = "pls",
                            experts: Sequence[str] = ("fer", "au"), n_peak: int = 4):
     """r_E per video (ARGen Eq. 17 amplitude + the experts' target agreement; module docstring)."""
     if A_max <= 0:
