@@ -90,6 +90,10 @@ def test_demo_tiny_run_report_and_resume(tmp_path):
     assert st["data"]["scarce"] == ["surprise", "disgust", "fear"] and st["data"]["synthetic"]
     assert st["asi"]["contexts"] == 6
     assert st["train"]["iterations"] == 2 and Path(st["train"]["checkpoint"]).is_dir()
+    # every policy scored by the same fixed judge; the action per emotion x identity in the report
+    judged = st["train"]["eval"]["judged"]
+    assert set(judged) == {"greedy", "random", "mid"} and all("judge/read" in m for m in judged.values())
+    assert "Every policy scored by the same fixed judge" in text and "Which action the policy picks" in text
     hist = st["train"]["action_histograms"]
     assert all(abs(sum(h["learned"]) - 1) < 1e-3 and len(h["learned"]) == 2 for h in hist.values())
     strips = st["augment"]["strips"]                # a strip per emotion on a real face
