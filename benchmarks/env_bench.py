@@ -67,8 +67,10 @@ def run_passes(env, sequence, passes: int = 2) -> list[dict]:
     return out
 
 
-BEFORE = {"weights": {"steps": 0.2, "quality": 0.3, "face": 0.3, "expression": 0.2}, "agreement_weight": 0.0}
-"""The reward configuration before issue 12 (ARGen's four terms, amplitude-only r_E)."""
+BEFORE = {"weights": {"steps": 0.2, "quality": 0.3, "face": 0.3, "expression": 0.2}, "agreement_weight": 0.0,
+          "au_estimator": "geometric", "A_max": 5.5}
+"""The reward configuration before issue 12 (ARGen's four terms, amplitude-only r_E on the
+geometric AU reader)."""
 
 
 def reward_costs(contexts: Path, size: int, frames: int, clips: int, rounds: int = 3) -> list[dict]:

@@ -41,9 +41,11 @@ def ensure_sample_contexts(folder: str | Path, dataset: str | Path | None = None
 
 
 def ensure_wheel_face_contexts(folder: str | Path, emotions: Sequence[str] = ("surprise", "disgust", "fear"),
-                               seed: int = 0, splits: Sequence[str] = ("tuning", "held_out")) -> Path:
+                               seed: int = 0, splits: Sequence[str] = ("tuning", "held_out"),
+                               faces: Sequence[str] | None = None) -> Path:
     """contexts.jsonl in ``folder`` (built once) whose identities are the real faces shipped in
-    installed wheels (``argen_rl.data.wheel_faces``), one context per face x emotion, subject =
+    installed wheels (``argen_rl.data.wheel_faces``) of ``splits`` (only those named in
+    ``faces`` when given), one context per face x emotion, subject =
     the face's name (so ``EnvConfig.heldout_subjects`` can hold out exactly the ``held_out``
     faces), made by ASI's one context builder (``argen_rl.asi.builder``: retrieval, template
     writer, compliance filter, embeddings)."""
@@ -63,6 +65,8 @@ def ensure_wheel_face_contexts(folder: str | Path, emotions: Sequence[str] = ("s
     specs = []
     for split in splits:
         for face in wheel_faces(split):   # type: ignore[arg-type]
+            if faces is not None and face.name not in faces:
+                continue
             image = np.array(face.image)
             path = write_image(output_path(folder / "identities", face.name, suffix=".png"), image)
             for name in emotions:

@@ -149,12 +149,14 @@ def train(cfg: TrainConfig, progress: bool = True,
         if last_ckpt is not None:
             policy = load_policy(last_ckpt)
             env_cfg = cfg.env.model_copy(update={"split": cfg.eval.split})
+            t_eval = time.perf_counter()
             set_models, statuses = load_set_models(cfg.eval)
             res = evaluate_policy(policy, ArgenBanditEnv(env_cfg.model_dump(mode="json")),
                                   cfg.eval.random_actions, seed=cfg.seed, judge=cfg.eval.judge,
                                   oracle=cfg.eval.oracle, thumb_size=cfg.eval.thumb_size,
                                   set_models=set_models, judge_generation=judge_generation(cfg))
             summary["eval"] = res.as_dict() | {"set_metric_status": statuses}
+            summary["time/eval_s"] = time.perf_counter() - t_eval
             for name in ("greedy", "random", "mid"):
                 writer.add_scalar(f"eval/composite_{name}", getattr(res, name), cfg.iterations)
             for name, metrics in res.judged.items():
