@@ -1,8 +1,9 @@
 """Per-clip measurements that several rewards (and the fixed judge) share, computed once per video.
 
-r_E's amplitude reads the clip's AU trajectory (from the face mesh), r_N its flow trajectory.
-The composite calls its components one after the other on the same ``Video`` objects, so the
-first call measures and the later ones find the result here. Entries are keyed by the video
+r_E's amplitude reads the clip's AU trajectory, r_N its flow trajectory, the fixed judge the
+face-mesh track (its mesh trajectory and identity distances; the geometric AU reader reuses the
+same track). The composite calls its components one after the other on the same ``Video``
+objects, so the first call measures and the later ones find the result here. Entries are keyed by the video
 object and dropped when it is garbage-collected (a weak reference guards against a reused ``id``).
 
 Two motion trajectories, each "how far the face has deformed from frame 0", per frame:
