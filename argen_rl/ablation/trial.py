@@ -74,6 +74,8 @@ def run_row(cfg: AblationConfig, row: AblationRow, run_dir: str | Path,
         d["env"]["reward"]["weights"] = {k: float(row.weights.get(k, 0.0)) for k in REWARDS}
         d["env"]["rollout"]["prefix"] = actor_prefix(cfg, row, "train")
         d["run_dir"] = str(run_dir / "train")
+        # the row is judged below, once, with every other row's settings: not inside training too
+        d["eval"] |= {"judge": False, "oracle": False, "random_actions": 1}
         summary = train(TrainConfig.model_validate(d), progress=False, on_iteration=on_iteration)
         policy = load_policy(summary["checkpoint"])
         train_rows = [json.loads(line) for line in (run_dir / "train" / "metrics.jsonl").read_text().splitlines()

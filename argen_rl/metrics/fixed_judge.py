@@ -31,7 +31,6 @@ LPIPS, FVD), which ``policy_set_metrics`` computes over one policy's clips.
 """
 from __future__ import annotations
 
-import functools
 from typing import Sequence
 
 import cv2
@@ -84,13 +83,6 @@ def _face_lab(frame: np.ndarray, pts: np.ndarray) -> np.ndarray:
     return np.array([m[0] * 100.0 / 255.0, m[1] - 128.0, m[2] - 128.0])
 
 
-@functools.lru_cache(maxsize=1)
-def _judge():
-    from argen_rl.metrics.judge import held_out_judge
-
-    return held_out_judge()
-
-
 def judge_clip(video: Video, label: Emotion, timing: EmotionTiming, thumb_size: int = 64) -> dict:
     """The fixed judge's measurements of one clip (module docstring) + ``"thumb"``: the clip at
     ``thumb_size`` px (uint8 T x s x s x 3) for set-level metrics."""
@@ -100,7 +92,9 @@ def judge_clip(video: Video, label: Emotion, timing: EmotionTiming, thumb_size: 
     out: dict = {}
     apex = 0
     if label in EMOTIONS7:
-        reading = _judge().read_clip(frames, label)
+        from argen_rl.metrics.judge import held_out_judge
+
+        reading = held_out_judge().read_clip(frames, label)
         out["judge/read"] = float(reading.reads_at_apex)
         out["judge/p_apex"] = reading.p_apex
         out["judge/p_clip"] = float(reading.probs[1:, label.index].mean())
