@@ -184,11 +184,11 @@ def render(out: Path, markers: dict[str, dict], cfg_dump: dict, wall_s: float, g
               f"<p>{t.get('iterations')} PPO iterations ({t.get('episodes')} one-step episodes), "
               f"{_num(t.get('iteration_s_mean'), 1)} s per iteration, reward-cache hit rate "
               f"{_num((t.get('cache') or {}).get('cache/hit_rate'))}. Held-out evaluation on "
-              f"{ev.get('n_contexts')} contexts (mean composite reward, ARGen Eq. 18 without top-k):</p>",
+              f"{ev.get('n_contexts')} contexts.</p>",
               *_judged_tables(ev),
               "<h3>Training objective (for reference)</h3>",
-              "<p>The same policies scored by the training composite reward: a learned policy beating the "
-              "baselines here shows only that training optimised it.</p>",
+              "<p>The same policies scored by the training composite reward (mean sum_k lam_k r_k, ARGen Eq. 18 "
+              "without top-k): a learned policy beating the baselines here shows only that training optimised it.</p>",
               _table(["policy"] + comp_keys, [[name] + [comps[name].get(k) for k in comp_keys] for name in comps]),
               f"<p>best action per context by the reward (upper reference): {_num(ev.get('best'))}</p>",
               "<h3>Reward curves</h3>", _img(fig.get("reward", ""), "reward curves"),
