@@ -1,7 +1,9 @@
-"""Env throughput: env steps/s and candidate videos/s with 1 and 2 generator actors, cache off/on.
+"""Env throughput: env steps/s and candidate videos/s with 1 and 2 generator actors, cache off/on;
+then what each reward costs per clip, the default rewards against those before issue 12.
 
     python benchmarks/env_bench.py            # 16 steps per pass, 128 px, 16 frames
     python benchmarks/env_bench.py --quick    # CI smoke: 3 steps per pass, 64 px, 8 frames
+    python benchmarks/env_bench.py --rewards-only --size 64 --frames 16   # just the reward costs
 
 Every setting replays the same seeded sequence of (context, action) steps through
 ArgenBanditEnv (pool of K=4 candidates per step) with the real warp generator and rewards on
@@ -65,14 +67,67 @@ def run_passes(env, sequence, passes: int = 2) -> list[dict]:
     return out
 
 
+BEFORE = {"weights": {"steps": 0.2, "quality": 0.3, "face": 0.3, "expression": 0.2}, "agreement_weight": 0.0,
+          "au_estimator": "geometric", "A_max": 5.5}
+"""The reward configuration before issue 12 (ARGen's four terms, amplitude-only r_E on the
+geometric AU reader)."""
+
+
+def reward_costs(contexts: Path, size: int, frames: int, clips: int, rounds: int = 3) -> list[dict]:
+    """ms per clip of every reward component, before (``BEFORE``) and now (``RewardConfig()``),
+    on the same warp clips; the two are interleaved ``rounds`` times (fresh Video objects each
+    time, so nothing is reused between them) and the median kept, so machine load hits both."""
+    from argen_rl.asi.contexts import load_contexts
+    from argen_rl.generation.config import GenerationConfig
+    from argen_rl.generation.registry import make_generator
+    from argen_rl.policy.actions import ActionSpace, decode_action
+    from argen_rl.rewards import CompositeReward, RewardConfig
+    from argen_rl.types import Video
+    from argen_rl.video_io import read_image
+
+    ctxs = load_contexts(contexts)
+    space, gen = ActionSpace(), make_generator("warp")
+    g = GenerationConfig(frames=frames, size=size)
+    rng = np.random.default_rng(0)
+    reqs = []
+    for i in range(clips):
+        c = ctxs[i % len(ctxs)]
+        reqs.append(g.request(c, read_image(c.identity_image), *decode_action(space.all_actions()[rng.integers(space.size)], space), i))
+    videos = gen.generate(reqs)
+    configs = {"before": RewardConfig(S_max=max(space.steps), **BEFORE), "now": RewardConfig(S_max=max(space.steps))}
+    fns = {k: CompositeReward.from_config(c) for k, c in configs.items()}
+    for fn in fns.values():
+        fn(videos[:1], reqs[:1])                          # load every model outside the timing
+    times: dict[str, list[dict]] = {k: [] for k in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            fresh = [Video(v.frames.copy(), v.fps, dict(v.meta)) for v in videos]
+            t0 = time.perf_counter()
+            _, info = fn(fresh, reqs)
+            total = time.perf_counter() - t0
+            times[name].append({"total": total} | {k.split("reward_")[1][:-2]: v for k, v in info.items()
+                                                    if k.startswith("time/reward_")})
+    out = []
+    for name, rows in times.items():
+        keys = rows[0].keys()
+        out.append({"config": name} | {k: 1000 * float(np.median([r[k] for r in rows])) / clips for k in keys})
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="CI smoke run")
     p.add_argument("--contexts", default=None, help="contexts.jsonl (default: build sample contexts)")
     p.add_argument("--steps", type=int, default=None, help="steps per pass")
+    p.add_argument("--size", type=int, default=None, help="clip side (default 128; --quick 64)")
+    p.add_argument("--frames", type=int, default=None, help="clip frames (default 16; --quick 8)")
+    p.add_argument("--clips", type=int, default=None, help="clips for the reward costs (default 12; --quick 2)")
+    p.add_argument("--rewards-only", action="store_true", help="only the per-reward costs")
     a = p.parse_args()
     steps = a.steps or (3 if a.quick else 16)
     size, frames = (64, 8) if a.quick else (128, 16)
+    size, frames = a.size or size, a.frames or frames
+    clips = a.clips or (2 if a.quick else 12)
 
     import ray
     import torch
@@ -90,6 +145,10 @@ def main() -> None:
             from argen_rl.asi.sample_contexts import ensure_sample_contexts
 
             contexts = ensure_sample_contexts(Path(tmp) / "contexts")
+        costs = reward_costs(contexts, size, frames, clips)
+        print_costs(costs, size, frames, clips)
+        if a.rewards_only:
+            return
         ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
         try:
             # one set of named actors (2 generators + cache); the 1-actor settings use gen-0
@@ -119,6 +178,18 @@ def main() -> None:
         p1, p2 = r["pass1"], r["pass2"]
         print(f"{name:<26}{p1['steps/s']:>9.2f}{p1['videos/s']:>10.2f}{p1['steps/s'] / base:>11.2f}   "
               f"{p2['steps/s']:>25.2f}{p2['hit_rate']:>10.2f}")
+
+
+def print_costs(costs: list[dict], size: int, frames: int, clips: int) -> None:
+    names = [k for k in ("steps", "quality", "face", "expression", "naturalness", "total")
+             if any(k in c for c in costs)]
+    print(f"reward cost, ms per clip ({clips} warp clips, {size}px x {frames} frames, median of 3 "
+          f"interleaved rounds):")
+    print(f"{'rewards':<10}" + "".join(f"{n:>13}" for n in names))
+    for c in costs:
+        print(f"{c['config']:<10}" + "".join(f"{c[n]:>13.1f}" if n in c else f"{'-':>13}" for n in names))
+    before, now = costs[0]["total"], costs[1]["total"]
+    print(f"reward cost per clip now / before: {now / before:.2f}x")
 
 
 if __name__ == "__main__":

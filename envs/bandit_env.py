@@ -25,7 +25,7 @@ from argen_rl.rewards import topk_rank, topk_reward
 from argen_rl.types import Context, GenRequest
 from envs.cache import cache_key
 from envs.config import EnvConfig
-from envs.scoring import COMPOSITE
+from envs.scoring import COMPOSITE, RECORDED
 
 ENV_ID = "ArgenBandit-v0"
 
@@ -44,11 +44,22 @@ def load_env_contexts(path: str | Path) -> list[Context]:
     return contexts
 
 
-def split_contexts(contexts: list[Context], heldout_fraction: float, seed: int
-                   ) -> tuple[list[Context], list[Context]]:
+def split_contexts(contexts: list[Context], heldout_fraction: float, seed: int,
+                   heldout_subjects: list[str] | None = None) -> tuple[list[Context], list[Context]]:
     """Seeded train / held-out split, grouped by subject when every context names one (so a
     held-out identity is never seen in training); by context otherwise. At least one context
-    stays on each side when there are two or more groups."""
+    stays on each side when there are two or more groups. ``heldout_subjects``: hold out
+    exactly these subjects instead (every one must occur, and something must stay to train on)."""
+    if heldout_subjects is not None:
+        known = {c.subject for c in contexts}
+        missing = sorted(set(heldout_subjects) - known)
+        if missing:
+            raise ValueError(f"heldout_subjects {missing} are not subjects of the contexts; known: {sorted(map(str, known))}")
+        held = [c for c in contexts if c.subject in set(heldout_subjects)]
+        train = [c for c in contexts if c.subject not in set(heldout_subjects)]
+        if not train:
+            raise ValueError("heldout_subjects holds out every context: nothing left to train on")
+        return train, held
     if heldout_fraction <= 0:
         return list(contexts), []
     by_subject = all(c.subject for c in contexts) and len({c.subject for c in contexts}) >= 2
@@ -77,8 +88,8 @@ class ArgenBanditEnv(gym.Env):
 
     def __init__(self, config: dict[str, Any] | None = None):
         self.cfg = EnvConfig.model_validate(dict(config or {}))
-        train, held = split_contexts(load_env_contexts(self.cfg.contexts),
-                                     self.cfg.heldout_fraction, self.cfg.split_seed)
+        train, held = split_contexts(load_env_contexts(self.cfg.contexts), self.cfg.heldout_fraction,
+                                     self.cfg.split_seed, self.cfg.heldout_subjects)
         self.contexts = {"train": train, "heldout": held, "all": train + held}[self.cfg.split]
         if not self.contexts:
             raise ValueError(f"{self.cfg.contexts}: the {self.cfg.split!r} split is empty")
@@ -123,7 +134,7 @@ class ArgenBanditEnv(gym.Env):
         rank = topk_rank(composite, 0)
         reward = topk_reward(composite, 0, self.cfg.reward.k, self.cfg.reward.delta)
         # 6. info: every component of the policy's candidate + pool / cache / timing stats
-        info = {k: v for k, v in result.rewards[0].items() if k.startswith("reward/")}
+        info = {k: v for k, v in result.rewards[0].items() if k.startswith(RECORDED)}
         info.update({
             "reward/topk": reward, "pool/rank": rank, "pool/in_topk": float(rank <= self.cfg.reward.k),
             "pool/best_composite": float(composite.max()), "pool/mean_composite": float(composite.mean()),
@@ -146,10 +157,20 @@ class ArgenBanditEnv(gym.Env):
         keys = [cache_key(ctx.context_id, act, seed, self._pool.key_id) for act in actions]
         return self._pool.evaluate(requests, keys)
 
-    def request(self, ctx: Context, action, seed: int) -> GenRequest:
+    def judge_pool(self, ctx: Context, actions: np.ndarray, seed: int, thumb_size: int = 64,
+                   generation=None) -> list[dict]:
+        """The fixed judge's measurements of each action's clip (evaluation only: never a reward);
+        ``generation``: another ``GenerationConfig`` for the judged clips (e.g. a larger size)."""
+        if self._pool is None:
+            from envs.rollout import RolloutPool
+
+            self._pool = RolloutPool.connect(self.cfg, start=self._start)
+        return self._pool.judge([self.request(ctx, act, seed, generation) for act in actions], thumb_size)
+
+    def request(self, ctx: Context, action, seed: int, generation=None) -> GenRequest:
         """The generation request for one candidate (GenParams from the decoded action)."""
         steps, a, b = decode_action(action, self.space)
-        return self.cfg.generation.request(ctx, self._image(ctx), steps, a, b, seed)
+        return (generation or self.cfg.generation).request(ctx, self._image(ctx), steps, a, b, seed)
 
     def _image(self, ctx: Context) -> np.ndarray:
         key = str(ctx.identity_image)

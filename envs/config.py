@@ -73,6 +73,9 @@ class EnvConfig(StrictModel):
     """Fraction of contexts (grouped by subject when known) held out (the paper's 8:2 split)."""
     split_seed: int = 0
     """Seed of the train / held-out split."""
+    heldout_subjects: list[str] | None = None
+    """Hold out exactly these subjects (contexts' ``subject``) instead of a seeded random
+    ``heldout_fraction`` of them, e.g. the wheel faces' ``held_out`` split."""
     pool_size: int = 4
     """K: candidates per context (the policy's action + K-1 sampled ones; paper: 4)."""
     seed: int = 0
@@ -115,6 +118,8 @@ class EnvConfig(StrictModel):
             raise ValueError(f"pool_size={self.pool_size} must be in 1..{space.size}")
         if not 1 <= self.reward.k <= self.pool_size:
             raise ValueError(f"reward.k={self.reward.k} must be in 1..pool_size={self.pool_size}")
+        if self.heldout_subjects is not None and not self.heldout_subjects:
+            raise ValueError("heldout_subjects: give at least one subject, or leave it unset")
         if not 0 <= self.heldout_fraction < 1:
             raise ValueError(f"heldout_fraction must be in [0, 1), got {self.heldout_fraction}")
         return self

@@ -58,6 +58,11 @@ class GeneratorActor:
         self.calls += 1
         return out
 
+    def judge(self, requests: Sequence[GenRequest], thumb_size: int = 64) -> list[dict]:
+        """Evaluation only: the fixed judge's measurements of each request's clip (never cached,
+        never a reward)."""
+        return self.scorer.judge(requests, thumb_size)
+
     def stats(self) -> dict:
         """Candidates scored and score calls made by this incarnation (reset on restart), its pid."""
         return {"candidates": self.candidates, "calls": self.calls, "pid": os.getpid()}
@@ -234,6 +239,25 @@ class RolloutPool:
                 batch.owner = (batch.owner + 1) % len(self.actors)
                 batch.ref = self.actors[batch.owner].generate.remote(batch.requests)
         return batch.videos
+
+    def judge(self, requests: Sequence[GenRequest], thumb_size: int = 64) -> list[dict]:
+        """Fixed-judge measurements of each request's clip, spread over the actors (evaluation
+        only: no cache, nothing reaches a reward)."""
+        requests = list(requests)
+        if not requests:
+            return []
+        if self.local_scorer is not None:
+            return self.local_scorer.judge(requests, thumb_size)
+        n = min(len(self.actors), len(requests))
+        chunks = [list(range(len(requests)))[j::n] for j in range(n)]
+        refs = [self.actors[(self._next + j) % len(self.actors)].judge.remote([requests[i] for i in chunk], thumb_size)
+                for j, chunk in enumerate(chunks)]
+        self._next = (self._next + n) % len(self.actors)
+        out: list[dict | None] = [None] * len(requests)
+        for chunk, ref in zip(chunks, refs):
+            for i, v in zip(chunk, ray.get(ref)):
+                out[i] = v
+        return out  # type: ignore[return-value]
 
     def _score(self, requests: list[GenRequest]) -> tuple[list[dict[str, float]], int]:
         if not requests:

@@ -1,9 +1,14 @@
 """Generate and score candidates in one process: what each generator actor runs.
 
 ``CandidateScorer`` holds one generator (argen_rl.generation.registry) and the composite reward
-(argen_rl.rewards, ARGen Eq. 14-17 weighted per Eq. 18). ``score(requests)`` returns, per
-request, a flat dict of floats: ``reward/composite``, one ``reward/<component>`` per component
+(argen_rl.rewards, ARGen Eq. 14-17 weighted per Eq. 18, plus r_N). ``score(requests)`` returns,
+per request, a flat dict of floats: ``reward/composite``, one ``reward/<component>`` per component
 and ``time/generate_s`` / ``time/score_s`` (this candidate's share of the batch's wall time).
+
+``judge(requests)`` is the evaluation path, kept apart from the rewards: it generates the clips
+and measures them with the fixed judge (``argen_rl.metrics.fixed_judge``: the held-out judge's
+read, naturalness, identity, a thumbnail for diversity / FVD). Nothing it returns reaches a
+reward, the reward cache or the policy's training.
 """
 from __future__ import annotations
 
@@ -16,6 +21,10 @@ from argen_rl.types import GenRequest
 from envs.config import EnvConfig
 
 COMPOSITE = "reward/composite"
+RECORDED = ("reward/", "expression/", "naturalness/")
+"""Per-candidate info kept in each reward dict (and so in the cache and the training metrics):
+every component and the parts of r_E (amplitude, agreement, each expert's p) and r_N (jump,
+frozen, step, held seconds)."""
 
 
 class CandidateScorer:
@@ -29,6 +38,7 @@ class CandidateScorer:
         self.generator_id: str = self.generator.generator_id
         self._reward_cfg = cfg.reward
         self._reward = None
+        self.timings_path = cfg.reward.timings
 
     @property
     def reward(self):
@@ -59,10 +69,22 @@ class CandidateScorer:
             row = {COMPOSITE: float(scores[i]),
                    "time/generate_s": (t1 - t0) / n, "time/score_s": (t2 - t1) / n}
             for key, arr in info.items():
-                if key.startswith("reward/") and np.ndim(arr) == 1 and len(arr) == n:
+                if key.startswith(RECORDED) and np.ndim(arr) == 1 and len(arr) == n:
                     row[key] = float(arr[i])
             out.append(row)
         return out
+
+
+    def judge(self, requests: Sequence[GenRequest], thumb_size: int = 64) -> list[dict]:
+        """The fixed judge's measurements of each request's clip (evaluation only; see above)."""
+        from argen_rl.metrics.fixed_judge import judge_clip
+        from argen_rl.rewards.timing import load_timings
+
+        if not requests:
+            return []
+        timings = load_timings(self.timings_path)
+        videos = self.generator.generate(list(requests))
+        return [judge_clip(v, r.emotion, timings[r.emotion], thumb_size) for v, r in zip(videos, requests)]
 
 
 def make_scorer(cfg: EnvConfig):

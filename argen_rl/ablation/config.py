@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from argen_rl.config import StrictModel
-from argen_rl.rewards.composite import REWARDS
+from argen_rl.rewards.composite import DEFAULT_WEIGHTS, REWARDS
 from argen_rl.train.config import TrainConfig
 
 
@@ -48,10 +48,9 @@ class AblationConfig(StrictModel):
     only replaces ``env.reward.weights``, ``run_dir`` and the actor name prefix."""
     rows: list[AblationRow]
     """The table rows, one Tune trial each (grid search over them)."""
-    eval_weights: dict[str, float] = Field(
-        default_factory=lambda: {"steps": 0.2, "quality": 0.3, "face": 0.3, "expression": 0.2})
-    """The FIXED evaluation reward: every row is judged by this composite, whatever it trained
-    on, so rows are comparable (a row trained without r_F still gets scored on r_F)."""
+    eval_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    """The fixed evaluation reward, reported beside the fixed judge for reference (every row is
+    RANKED by the judge, argen_rl.metrics.fixed_judge, which no row trains on)."""
     eval_split: Literal["heldout", "train", "all"] = "heldout"
     """Contexts the rows are evaluated on (held-out identities by default)."""
     random_actions: int = 0

@@ -13,15 +13,20 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from argen_rl.io_utils import atomic_write_text, save_figure  # noqa: E402
 
-# (column header, metrics key, digits)
+# (column header, metrics key, digits): the fixed judge first (what the rows are ranked by),
+# the fixed evaluation reward after it for reference
 COLUMNS = (
     ("row", "row", None), ("kind", "kind", None),
-    ("composite", "eval/composite", 4), ("r_T steps", "eval/steps", 4),
-    ("r_Q quality", "eval/quality", 4), ("r_F face", "eval/face", 4),
-    ("r_E expression", "eval/expression", 4), ("mean steps", "eval/mean_steps", 2),
-    ("cache hit rate", "cache/hit_rate", 3), ("train iters", "train/iterations", None),
-    ("status", "status", None),
+    ("judge read rate", "judge/judge_read", 3), ("judge p(target) apex", "judge/judge_p_apex", 4),
+    ("judge p(target) clip", "judge/judge_p_clip", 4),
+    ("naturalness (judge)", "judge/judge_naturalness", 3), ("identity shape (IOD)", "judge/identity_shape", 4),
+    ("identity colour (dE)", "judge/identity_colour", 2), ("diversity 1-SSIM", "judge/diversity_ssim", 4),
+    ("diversity LPIPS", "judge/diversity_lpips", 4), ("FVD", "judge/fvd", 1),
+    ("eval reward", "eval/composite", 4), ("r_E", "eval/expression", 4), ("r_N", "eval/naturalness", 4),
+    ("mean steps", "eval/mean_steps", 2), ("cache hit rate", "cache/hit_rate", 3),
+    ("train iters", "train/iterations", None), ("status", "status", None),
 )
+JUDGE = "judge/judge_read"
 
 
 def _cell(value, digits) -> str:
@@ -47,25 +52,32 @@ def to_markdown(rows: list[dict], eval_weights: dict[str, float]) -> str:
     for r in rows:
         lines.append("| " + " | ".join(_cell(r.get(key), digits) for _, key, digits in COLUMNS) + " |")
     w = ", ".join(f"{k} {v:g}" for k, v in eval_weights.items())
-    return "\n".join(lines) + f"\n\nEvery row is scored on held-out contexts by the same evaluation reward ({w}).\n"
+    return "\n".join(lines) + (
+        "\n\nEvery row is scored on held-out contexts by the same fixed judge, which no row trains on: "
+        "the held-out classifier's read rate of the target at the clip's apex (and its probability there), "
+        "its mean probability of the target over the generated frames, naturalness on the face-mesh "
+        "trajectory, identity distances to the "
+        "reference frame, diversity of the row's clips and FVD (empty: weights not configured). "
+        f"\"eval reward\" is the fixed evaluation composite ({w}), for reference only.\n")
 
 
-def plot(rows: list[dict], path: str | Path, title: str = "Reward ablation (fixed evaluation reward)") -> Path:
-    ok = [r for r in rows if r.get("eval/composite") is not None]
-    comps = [k for k in ("steps", "quality", "face", "expression") if any(f"eval/{k}" in r for r in ok)]
+def plot(rows: list[dict], path: str | Path, title: str = "Reward ablation (fixed judge)") -> Path:
+    ok = [r for r in rows if r.get(JUDGE) is not None]
+    comps = [k for k in ("judge_p_apex", "judge_p_clip", "judge_naturalness", "diversity_ssim")
+             if any(f"judge/{k}" in r for r in ok)]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4))
     names = [r["row"] for r in ok]
-    bars = ax1.bar(names, [r["eval/composite"] for r in ok], color="tab:blue")
-    ax1.bar_label(bars, fmt="%.3f", fontsize=8)
-    ax1.set_title("mean composite reward (held-out)")
+    bars = ax1.bar(names, [r[JUDGE] for r in ok], color="tab:blue")
+    ax1.bar_label(bars, fmt="%.2f", fontsize=8)
+    ax1.set_title("held-out judge: target read rate (held-out contexts)")
     ax1.tick_params(axis="x", rotation=30)
     ax1.grid(axis="y", alpha=0.3)
     width = 0.8 / max(len(comps), 1)
     for j, k in enumerate(comps):
         xs = [i + (j - (len(comps) - 1) / 2) * width for i in range(len(ok))]
-        ax2.bar(xs, [r.get(f"eval/{k}", float("nan")) for r in ok], width, label=f"r_{k}")
+        ax2.bar(xs, [r.get(f"judge/{k}", float("nan")) for r in ok], width, label=k)
     ax2.set_xticks(range(len(ok)), names, rotation=30)
-    ax2.set_title("reward components (held-out)")
+    ax2.set_title("fixed judge: p(target) apex / clip, naturalness, diversity (held-out)")
     ax2.grid(axis="y", alpha=0.3)
     ax2.legend(fontsize=8)
     fig.suptitle(title)

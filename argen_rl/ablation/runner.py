@@ -132,13 +132,18 @@ def run_ablation(cfg: AblationConfig, progress: bool = True) -> AblationResult:
         else:
             by_name[name] = {**res.metrics, "status": "ok"}
     rows = [by_name.get(r.name, {"row": r.name, "kind": r.kind, "status": "missing"}) for r in cfg.rows]
+    oracle = next((r for r in rows if any(k.startswith("oracle/") for k in r)), None)
+    if oracle is not None:    # the judge's per-context best action (judged in the random row)
+        rows.append({"row": "oracle (judge)", "kind": "oracle", "status": "ok",
+                     **{"judge/" + k[len("oracle/"):]: v for k, v in oracle.items() if k.startswith("oracle/")}})
     out_dir = Path(cfg.out_dir) if cfg.out_dir else exp_dir
     files = write_report(rows, out_dir, cfg.eval_weights)
     keep = ("row", "kind", "status", "eval/composite", "eval/steps", "eval/quality", "eval/face",
-            "eval/expression", "eval/mean_steps", "eval/best", "eval/n_contexts", "cache/hit_rate",
-            "train/iterations", "train/resumed_from", "train/time_per_iteration_s", "time/trial_s")
+            "eval/expression", "eval/naturalness", "eval/mean_steps", "eval/best", "eval/n_contexts",
+            "cache/hit_rate", "train/iterations", "train/resumed_from", "train/time_per_iteration_s",
+            "time/trial_s")
     files["summary"] = atomic_write_json(out_dir / "summary.json", {
         "experiment": str(exp_dir), "restored": restored, "eval_weights": cfg.eval_weights,
         "eval_split": cfg.eval_split, "errors": errors,
-        "rows": [{k: r.get(k) for k in keep if k in r} for r in rows]})
+        "rows": [{k: v for k, v in r.items() if k in keep or k.startswith("judge/")} for r in rows]})
     return AblationResult(rows, files, restored, errors)

@@ -1,9 +1,12 @@
 """One ablation row: train the policy on the row's reward (train rows), then judge its actions on
-held-out contexts with the FIXED evaluation reward. ``ablation_trainable`` is the Tune function
-trainable around ``run_row``; ``run_row`` also runs alone (inside an initialised Ray).
+held-out contexts with the FIXED judge (``argen_rl.metrics.fixed_judge``: the held-out
+classifier's read, naturalness, identity, diversity, FVD), which no row trains on; the fixed
+evaluation reward ``eval_weights`` is reported beside it for reference. ``ablation_trainable`` is
+the Tune function trainable around ``run_row``; ``run_row`` also runs alone (inside Ray).
 
 Training is ``argen_rl.train.loop.train`` (the project's one PPO loop) and evaluation is
-``argen_rl.train.evaluate.evaluate_policy`` on an env whose composite uses ``eval_weights``.
+``argen_rl.train.evaluate.evaluate_policy``. The random row judges every action of every
+context (with ``random_actions: 0``), so it also reports the judge's per-context oracle.
 """
 from __future__ import annotations
 
@@ -71,6 +74,8 @@ def run_row(cfg: AblationConfig, row: AblationRow, run_dir: str | Path,
         d["env"]["reward"]["weights"] = {k: float(row.weights.get(k, 0.0)) for k in REWARDS}
         d["env"]["rollout"]["prefix"] = actor_prefix(cfg, row, "train")
         d["run_dir"] = str(run_dir / "train")
+        # the row is judged below, once, with every other row's settings: not inside training too
+        d["eval"] |= {"judge": False, "oracle": False, "random_actions": 1}
         summary = train(TrainConfig.model_validate(d), progress=False, on_iteration=on_iteration)
         policy = load_policy(summary["checkpoint"])
         train_rows = [json.loads(line) for line in (run_dir / "train" / "metrics.jsonl").read_text().splitlines()
@@ -91,8 +96,14 @@ def run_row(cfg: AblationConfig, row: AblationRow, run_dir: str | Path,
     pool = RolloutPool.launch(env_cfg)
     try:
         env = ArgenBanditEnv(env_cfg.model_dump(mode="json"))
+        from argen_rl.train.loop import judge_generation, load_set_models
+
         n_random = cfg.random_actions if row.kind == "random" else 1   # only the random row needs them
-        res = evaluate_policy(policy, env, n_random, seed=cfg.train.seed)
+        set_models, _ = load_set_models(cfg.train.eval)
+        res = evaluate_policy(policy, env, n_random, seed=cfg.train.seed, judge=True,
+                              oracle=row.kind == "random" and cfg.random_actions <= 0,
+                              thumb_size=cfg.train.eval.thumb_size, set_models=set_models,
+                              judge_generation=judge_generation(cfg.train))
         eval_cache = pool.cache_stats()
     finally:
         pool.shutdown()
@@ -102,6 +113,11 @@ def run_row(cfg: AblationConfig, row: AblationRow, run_dir: str | Path,
     for name in REWARDS:
         if f"reward/{name}" in comps:
             out[f"eval/{name}"] = comps[f"reward/{name}"]
+    for key, value in res.judged.get(who, {}).items():
+        out[f"judge/{key.replace('/', '_')}"] = value
+    if row.kind == "random" and "oracle" in res.judged and cfg.random_actions <= 0:
+        for key, value in res.judged["oracle"].items():
+            out[f"oracle/{key.replace('/', '_')}"] = value
     if row.kind == "random":
         out["eval/mean_steps"] = float(np.mean(space.steps))      # expectation of a uniform pick
     else:
@@ -133,4 +149,5 @@ def ablation_trainable(config: dict, ablation: dict) -> None:
 
     result = run_row(cfg, row, run_dir, on_iteration)
     result.pop("eval/actions", None)
+    result = {k: v for k, v in result.items() if not (isinstance(v, float) and v != v)}   # NaN: not measured
     tune.report({"phase": "done", **{k: v for k, v in result.items() if v is not None}})

@@ -38,3 +38,41 @@ def ensure_sample_contexts(folder: str | Path, dataset: str | Path | None = None
                                     "writer": {"generator_tokenizer": generator_tokenizer}})
     run_asi(Path(dataset), folder, cfg, progress=progress)
     return jsonl
+
+
+def ensure_wheel_face_contexts(folder: str | Path, emotions: Sequence[str] = ("surprise", "disgust", "fear"),
+                               seed: int = 0, splits: Sequence[str] = ("tuning", "held_out"),
+                               faces: Sequence[str] | None = None) -> Path:
+    """contexts.jsonl in ``folder`` (built once) whose identities are the real faces shipped in
+    installed wheels (``argen_rl.data.wheel_faces``) of ``splits`` (only those named in
+    ``faces`` when given), one context per face x emotion, subject =
+    the face's name (so ``EnvConfig.heldout_subjects`` can hold out exactly the ``held_out``
+    faces), made by ASI's one context builder (``argen_rl.asi.builder``: retrieval, template
+    writer, compliance filter, embeddings)."""
+    import numpy as np
+
+    from argen_rl.asi.builder import ContextBuilder, ContextSpec, context_seed
+    from argen_rl.asi.contexts import write_contexts
+    from argen_rl.data.wheel_faces import wheel_faces
+    from argen_rl.paths import output_path
+    from argen_rl.types import Emotion
+    from argen_rl.video_io import write_image
+
+    folder = Path(folder)
+    jsonl = folder / "contexts.jsonl"
+    if jsonl.is_file():
+        return jsonl
+    specs = []
+    for split in splits:
+        for face in wheel_faces(split):   # type: ignore[arg-type]
+            if faces is not None and face.name not in faces:
+                continue
+            image = np.array(face.image)
+            path = write_image(output_path(folder / "identities", face.name, suffix=".png"), image)
+            for name in emotions:
+                e = Emotion.parse(name)
+                specs.append(ContextSpec(image, e, context_seed(seed, face.name, e.value), f"{face.name}-{e.value}",
+                                         identity_image=path, source_clip=face.source, subject=face.name))
+    built = ContextBuilder().build_many(specs)
+    write_contexts(folder, [b.context for b in built], [b.meta for b in built])
+    return jsonl

@@ -65,6 +65,44 @@ def _img(rel: str, alt: str, cls: str = "fig") -> str:
     return f'<img class="{cls}" src="{_e(rel)}" alt="{_e(alt)}">'
 
 
+JUDGE_COLUMNS = (("judge/read", "read rate"), ("judge/p_apex", "p(target) apex"), ("judge/p_clip", "p(target) clip"),
+                 ("judge/naturalness", "naturalness"), ("identity/shape", "identity shape (IOD)"),
+                 ("identity/colour", "identity colour (dE)"), ("diversity/ssim", "diversity 1-SSIM"),
+                 ("diversity/lpips", "diversity LPIPS"), ("fvd", "FVD"))
+
+
+def _judged_tables(ev: dict) -> list[str]:
+    """The fixed judge's table (every policy, same judge) and the per-context action table."""
+    judged = ev.get("judged") or {}
+    if not judged:
+        return ["<p class='note'>The fixed judge did not run (eval.judge: false).</p>"]
+    cols = [(k, h) for k, h in JUDGE_COLUMNS if any(k in m for m in judged.values())]
+    status = ev.get("set_metric_status") or {}
+    out = ["<h3>Every policy scored by the same fixed judge</h3>",
+           "<p>The held-out classifier (facex; used for this measurement only, never trained or tuned on): "
+           "read rate of the target at the clip's apex, its probability there and over the generated frames; "
+           "naturalness on the face-mesh trajectory; identity distances to the reference frame; diversity "
+           "of the policy's clips. Oracle = per context, the action whose apex the judge reads most surely.</p>",
+           _table(["policy"] + [h for _, h in cols], [[name] + [m.get(k) for k, _ in cols] for name, m in judged.items()])]
+    if status:
+        out.append("<p>" + "; ".join(f"{_e(k)}: {_e(v)}" for k, v in status.items()) + "</p>")
+    acts = ev.get("actions") or []
+    if acts:
+        subjects = sorted({str(a.get("subject") or a["context_id"]) for a in acts})
+        emotions = sorted({a["emotion"] for a in acts})
+        cell: dict = {}
+        for a in acts:
+            g = "{}/{:g}/{:g}".format(*a["greedy"])
+            o = "{}/{:g}/{:g}".format(*a["oracle"]) if a.get("oracle") else g
+            cell.setdefault((a["emotion"], str(a.get("subject") or a["context_id"])), []).append(
+                g if g == o else f"{g} <span class='bad'>(oracle {o})</span>")
+        out += ["<h3>Which action the policy picks, per emotion and identity</h3>",
+                "<p>Greedy action S/a/b (keyframes / Eq. 12 curve a / b); the judge's best action where it differs.</p>",
+                _table(["emotion"] + subjects, [[e] + ["; ".join(cell.get((e, sub), ["-"])) for sub in subjects]
+                                                for e in emotions])]
+    return out
+
+
 def write_clip_gifs(out: Path, augment: dict, n: int, side: int) -> list[dict]:
     """GIFs (relative paths) of up to ``n`` accepted generated clips, round-robin over classes."""
     import cv2
@@ -146,9 +184,13 @@ def render(out: Path, markers: dict[str, dict], cfg_dump: dict, wall_s: float, g
               f"<p>{t.get('iterations')} PPO iterations ({t.get('episodes')} one-step episodes), "
               f"{_num(t.get('iteration_s_mean'), 1)} s per iteration, reward-cache hit rate "
               f"{_num((t.get('cache') or {}).get('cache/hit_rate'))}. Held-out evaluation on "
-              f"{ev.get('n_contexts')} contexts (mean composite reward, ARGen Eq. 18 without top-k):</p>",
+              f"{ev.get('n_contexts')} contexts.</p>",
+              *_judged_tables(ev),
+              "<h3>Training objective (for reference)</h3>",
+              "<p>The same policies scored by the training composite reward (mean sum_k lam_k r_k, ARGen Eq. 18 "
+              "without top-k): a learned policy beating the baselines here shows only that training optimised it.</p>",
               _table(["policy"] + comp_keys, [[name] + [comps[name].get(k) for k in comp_keys] for name in comps]),
-              f"<p>best action per context (upper reference): {_num(ev.get('best'))}</p>",
+              f"<p>best action per context by the reward (upper reference): {_num(ev.get('best'))}</p>",
               "<h3>Reward curves</h3>", _img(fig.get("reward", ""), "reward curves"),
               "<h3>Action curves</h3>", _img(fig.get("action", ""), "action curves"),
               "<h3>Learned vs random action histograms</h3>", _img(fig.get("histograms", ""), "action histograms"),

@@ -1,9 +1,11 @@
 """Reward registry and the weighted composite sum_k lam_k r_k used by the top-k rule (Eq. 18).
 
-    reward = CompositeReward({"steps": 0.2, "quality": 0.3, "face": 0.3, "expression": 0.2},
+    reward = CompositeReward({"steps": 0.1, "quality": 0.2, "face": 0.2, "expression": 0.3,
+                              "naturalness": 0.2},
                              {"steps": {"S_max": 50}, "expression": {"A_max": 5.5}})
     scores, info = reward(videos, requests)
-    info["reward/quality"]   # per-video r_Q; likewise reward/steps, reward/face, reward/expression
+    info["reward/quality"]   # per-video r_Q; likewise reward/steps, reward/face, reward/expression,
+                             # reward/naturalness
 
 Components whose weight is 0 are neither built nor computed (the face and AU models are not even
 loaded), so an ablation that switches a reward off also saves its time.
@@ -20,9 +22,13 @@ from pydantic import Field
 from argen_rl.config import StrictModel
 from argen_rl.rewards.expression import make_expression_reward
 from argen_rl.rewards.face import make_face_reward
+from argen_rl.rewards.naturalness import make_naturalness_reward
 from argen_rl.rewards.quality import make_quality_reward
 from argen_rl.rewards.steps import make_steps_reward
 from argen_rl.types import GenRequest, Video
+
+DEFAULT_WEIGHTS = {"steps": 0.1, "quality": 0.2, "face": 0.2, "expression": 0.3, "naturalness": 0.2}
+"""Default lam_k (docs/rewards.md, "Weights")."""
 
 RewardFn = Callable[[Sequence[Video], Sequence[GenRequest]], "tuple[np.ndarray, dict]"]
 
@@ -30,7 +36,8 @@ REWARDS: dict[str, Callable[..., RewardFn]] = {
     "steps": make_steps_reward,            # r_T, ARGen Eq. 14
     "quality": make_quality_reward,        # r_Q, ARGen Eq. 15
     "face": make_face_reward,              # r_F, ARGen Eq. 16
-    "expression": make_expression_reward,  # r_E, ARGen Eq. 17
+    "expression": make_expression_reward,  # r_E, ARGen Eq. 17 (+ the experts' target agreement)
+    "naturalness": make_naturalness_reward,  # r_N, our addition: no one-frame jumps, no frozen apex
 }
 
 
@@ -50,8 +57,9 @@ def make_reward(name: str, cfg: dict[str, Any] | None = None) -> RewardFn:
 class RewardConfig(StrictModel):
     """Rewards of the ARD bandit: component weights, their parameters and the top-k rule."""
 
-    weights: dict[str, float] = Field(default_factory=lambda: {"steps": 0.2, "quality": 0.3, "face": 0.3, "expression": 0.2})
-    """lam_k of the composite sum_k lam_k r_k (Eq. 18); a weight of 0 switches a reward off."""
+    weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    """lam_k of the composite sum_k lam_k r_k (Eq. 18); a weight of 0 switches a reward off. The
+    defaults and why: docs/rewards.md ("Weights")."""
     S_max: int = 50
     """r_T: the largest step count of the action set (Eq. 14)."""
     lam: float = 0.5
@@ -60,10 +68,24 @@ class RewardConfig(StrictModel):
     """r_Q: Laplacian variance at which the sharpness score reaches 63 %."""
     contrast_scale: float = 40.0
     """r_Q: grey-level std at which the contrast score reaches 63 %."""
-    A_max: float = 5.5
-    """r_E: largest reasonable AU-vector L2 norm (0..5 scale); beyond it r_E falls (Eq. 17)."""
-    agreement_weight: float = 0.0
-    """r_E: share of the agreement between measured and target AUs (0 = amplitude only, the paper's form)."""
+    A_max: float = 8.5
+    """r_E: largest reasonable AU-vector L2 norm (0..5 scale) of ``au_estimator``'s AUs; beyond it
+    r_E falls (Eq. 17). 8.5 = the pls reader at a marked (C) surprise (docs/rewards.md)."""
+    agreement_weight: float = 0.5
+    """r_E: share of the experts' target agreement (0 = amplitude only, the paper's form)."""
+    experts: list[str] = Field(default_factory=lambda: ["fer", "au"])
+    """r_E: label experts whose mean probability of the target emotion is the agreement (names of
+    ``argen_rl.calibration.calibrator.make_experts``, the same experts label calibration uses)."""
+    n_peak: int = 4
+    """r_E: frames the experts read, the n most changed from the neutral first frame (the
+    clip's peak, as label calibration reads it); 0 = every generated frame."""
+    au_estimator: str = "pls"
+    """r_E amplitude: the AU reader (``argen_rl.face.au.make_au_estimator``): "pls", py-feat's
+    data-fitted AU -> mesh model inverted, which shares nothing with the warp generator's fields
+    ("geometric" does: its gains were set from them)."""
+    timings: str | None = None
+    """r_N: per-emotion onset / apex timings measured on the dataset (JSON from
+    ``argen_rl.rewards.timing.save_timings``); None = the FACS literature's (rewards/timing.py)."""
     k: int = 2
     """Top-k rule: the policy's candidate must rank in the top k of the pool (Eq. 18)."""
     delta: float = 0.1
@@ -74,7 +96,9 @@ class RewardConfig(StrictModel):
             "steps": {"S_max": self.S_max},
             "quality": {"lam": self.lam, "sharpness_scale": self.sharpness_scale, "contrast_scale": self.contrast_scale},
             "face": {},
-            "expression": {"A_max": self.A_max, "agreement_weight": self.agreement_weight},
+            "expression": {"A_max": self.A_max, "agreement_weight": self.agreement_weight,
+                           "estimator": self.au_estimator, "experts": list(self.experts), "n_peak": self.n_peak},
+            "naturalness": {"timings": self.timings},
         }
 
 

@@ -1,4 +1,4 @@
-"""Expression reward r_E (ARGen Eq. 17): AU amplitude against A_max, plus optional AU agreement.
+"""Expression reward r_E (ARGen Eq. 17): AU amplitude against A_max, plus the experts' target agreement.
 
 The paper's text keeps only the description of Eq. 17: the L2 norm of each frame's AU vector,
 normalised by an empirically chosen maximum reasonable amplitude A_max, with the stated aim of
@@ -14,27 +14,38 @@ expression reaching A_max scores 1, one at twice A_max scores 0 again. (The othe
 1 - u, would rank a video with no expression at all highest, which defeats an expression
 generator; we document the tent as our choice.)
 
-AU_f come from the face area's geometric estimator (``argen_rl.face.au``): intensities of
+AU_f come from the AU reader named ``estimator`` (``argen_rl.face.au.make_au_estimator``; default
+"pls", py-feat's data-fitted AU -> mesh model inverted, which shares nothing with the warp
+generator; "geometric" had its gains set from the generator's own fields): intensities of
 ``AU_SET`` on a 0..5 FACS-like scale, relative to the clip's first frame (the identity
-reference), so the first frame has AU = 0 and ||AU_f|| measures how far the face moved. The
-estimator detects landmarks afresh on every frame (its default): with mediapipe's tracker a
-16-frame clip of one repeated photo read as AU norms up to 1.6 (tracker drift), per-frame
-detection reads exactly 0, and was also faster on 256 px clips (0.07 s vs 0.30 s a clip). A
-frame whose AUs cannot be measured (no face: NaN row) contributes a_f = 0.
+reference), so the first frame has AU = 0 and ||AU_f|| measures how far the face moved. Landmarks
+are detected afresh on every frame (tracking drifts: a clip of one repeated photo read as AU
+norms up to 1.6 with mediapipe's tracker, exactly 0 with per-frame detection). A frame whose AUs
+cannot be measured (no face: NaN row) contributes a_f = 0.
 
-A_max default 5.5: measured on warp-generator clips of the grace_hopper photo (surprise, curve
-a=b=1, FACS intensity s on every target AU), mean ||AU_f|| over frames 1..15 was 4.8 (s=1.5),
-5.2 (s=2.5), 5.7 (s=3.5) and 7.3 (s=5, the generator's maximum): A_max sits at a marked (C)
-expression, so r_E ranks 2.5 > 3.5 > 5.0.
+A_max default 8.5: measured on warp-generator clips of the grace_hopper photo (surprise, curve
+a=b=1, FACS intensity s on every target AU, 256 px, warp v2 after issue 11's second round), the
+pls reader's mean ||AU_f|| over frames 1..15 was 7.3 (s=1.5), 7.9 (s=2.5), 8.5 (s=3.5) and 9.2
+(s=5, the generator's maximum): A_max sits at a marked (C) expression. (The geometric reader
+reads 6.2 / 6.5 / 7.0 / 7.4 on the same clips; its old A_max 5.5 was measured on the warp
+generator before issue 11 raised its letter floor.)
 
-Agreement with the target emotion (optional, ``agreement_weight`` w in [0, 1]):
+Target agreement (``agreement_weight`` w, default 0.5): the label experts' ensemble probability
+of the request's target emotion (``argen_rl.calibration.calibrator.make_experts``, the experts
+label calibration uses; SynFER's mean-probability vote), each expert reading the clip's peak:
+the ``n_peak`` (default 4) frames most changed from the neutral first frame, as calibration
+reads a clip (``n_peak`` = 0: every generated frame):
 
-    m = (1/F) sum_f max(AU_f, 0)          measured AU pattern (mean positive activation)
-    t = request.target_aus on AU_SET      target intensities (AUs outside AU_SET are ignored)
-    agreement = max(0, cos(m, t))         0 when either vector is zero
+    agreement = mean over experts that can read the clip of p_expert(target emotion)
     r_E = (1 - w) * amplitude + w * agreement
 
-A request with no target AUs (e.g. neutral) has no agreement term: its r_E is the amplitude alone.
+The experts are named in ``experts`` (default the calibration default, FER2013 net + AU expert;
+"recognizer" needs a checkpoint and is left to calibration). An expert that cannot read the clip
+(no face) is left out; when none can, agreement is 0. A neutral (or contempt) target has no
+agreement term: its r_E is the amplitude alone and its agreement NaN. Why w = 0.5: the amplitude
+says "the face moved as much as a marked expression does", agreement says "the movement is the
+target emotion"; neither alone is what a label needs, and neither is better known than the other,
+so they count equally (docs/rewards.md gives both parts' spread over the action set).
 """
 from __future__ import annotations
 
@@ -43,7 +54,7 @@ from typing import Sequence
 import numpy as np
 
 from argen_rl.rewards.steps import _check_pairs
-from argen_rl.types import GenRequest, Video
+from argen_rl.types import EMOTIONS7, Emotion, GenRequest, Video
 
 
 def amplitude_score(aus: np.ndarray, A_max: float) -> tuple[float, np.ndarray]:
@@ -55,47 +66,65 @@ def amplitude_score(aus: np.ndarray, A_max: float) -> tuple[float, np.ndarray]:
     return float(a.mean()), norms
 
 
-def target_vector(target_aus: dict[int, float], au_set: Sequence[int]) -> np.ndarray:
-    """Target AU intensities as a vector in ``au_set`` order (missing AUs = 0; keys may be "12" or 12)."""
-    by_int = {int(k): float(v) for k, v in target_aus.items()}
-    return np.array([by_int.get(au, 0.0) for au in au_set], dtype=np.float64)
+ALL_FRAMES = 1_000_000
+"""What ``n_peak`` = 0 means to the experts' peak selection: keep every generated frame."""
 
 
-def agreement_score(aus: np.ndarray, target: np.ndarray) -> float:
-    """max(0, cosine) between the mean positive AU pattern of a clip and the target vector."""
-    m = np.nanmean(np.maximum(aus, 0.0), axis=0) if np.isfinite(aus).any() else np.zeros(aus.shape[1])
-    m = np.nan_to_num(m, nan=0.0)
-    nm, nt = np.linalg.norm(m), np.linalg.norm(target)
-    if nm == 0.0 or nt == 0.0:
-        return 0.0
-    return max(0.0, float(m @ target / (nm * nt)))
-
-
-def make_expression_reward(A_max: float = 5.5, agreement_weight: float = 0.0, estimator: str = "geometric"):
-    """r_E per video (ARGen Eq. 17) with optional target-AU agreement; see the module docstring."""
+def make_expression_reward(A_max: float = 8.5, agreement_weight: float = 0.5, estimator: str = "pls",
+                           experts: Sequence[str] = ("fer", "au"), n_peak: int = 4):
+    """r_E per video (ARGen Eq. 17 amplitude + the experts' target agreement; module docstring)."""
     if A_max <= 0:
         raise ValueError(f"A_max must be > 0, got {A_max}")
     if not 0.0 <= agreement_weight <= 1.0:
         raise ValueError(f"agreement_weight must lie in [0, 1], got {agreement_weight}")
-    from argen_rl.face.au import AU_SET, make_au_estimator
+    from argen_rl.face.au import make_au_estimator
+    from argen_rl.rewards.clip_measures import au_trajectory
 
-    au_estimator = make_au_estimator(estimator)
+    make_au_estimator(estimator)               # fail on an unknown reader now, not on the first clip
+    if n_peak < 0:
+        raise ValueError(f"n_peak must be >= 0 (0 = every generated frame), got {n_peak}")
+    voters = _build_experts(list(experts), n_peak or ALL_FRAMES) if agreement_weight > 0 else []
 
     def expression_reward(videos: Sequence[Video], requests: Sequence[GenRequest]) -> tuple[np.ndarray, dict]:
         _check_pairs(videos, requests)
         n = len(videos)
         r_E, amp, agree, peak = np.zeros(n), np.zeros(n), np.full(n, np.nan), np.zeros(n)
+        per_expert = {ex.name: np.full(n, np.nan) for ex in voters}
         for i, (v, req) in enumerate(zip(videos, requests)):
-            aus = np.asarray(au_estimator.estimate(v.frames), dtype=np.float64)
-            amp[i], norms = amplitude_score(aus, A_max)
+            amp[i], norms = amplitude_score(au_trajectory(v, estimator), A_max)
             peak[i] = float(norms.max())
-            target = target_vector(req.target_aus or {}, AU_SET)
-            if agreement_weight > 0 and np.any(target > 0):
-                agree[i] = agreement_score(aus, target)
+            r_E[i] = amp[i]
+            if voters and req.emotion in EMOTIONS7 and req.emotion is not Emotion.NEUTRAL:
+                agree[i] = target_agreement(voters, v.frames, req.emotion, per_expert, i)
                 r_E[i] = (1.0 - agreement_weight) * amp[i] + agreement_weight * agree[i]
-            else:
-                r_E[i] = amp[i]
         info = {"expression/amplitude": amp, "expression/agreement": agree, "expression/peak_au_norm": peak}
+        info.update({f"expression/p_{name}": p for name, p in per_expert.items()})
         return r_E, info
 
     return expression_reward
+
+
+def _build_experts(names: list[str], n_peak: int) -> list:
+    from argen_rl.calibration.calibrator import CalibrationConfig, make_experts
+
+    if not names:
+        raise ValueError("agreement_weight > 0 needs at least one expert")
+    return make_experts(CalibrationConfig.model_validate({"experts": names, "n_peak": n_peak}))
+
+
+def target_agreement(experts: Sequence, frames: np.ndarray, target: Emotion,
+                     per_expert: dict[str, np.ndarray] | None = None, row: int = 0) -> float:
+    """Mean over the experts that can read ``frames`` of their probability of ``target`` (0 when
+    none can). Each readable expert's probability is written to ``per_expert[name][row]``."""
+    from argen_rl.calibration.experts import UnjudgeableClip
+
+    ps = []
+    for ex in experts:
+        try:
+            p = float(np.asarray(ex.predict(frames), dtype=np.float64)[target.index])
+        except UnjudgeableClip:
+            continue
+        ps.append(p)
+        if per_expert is not None:
+            per_expert[ex.name][row] = p
+    return float(np.mean(ps)) if ps else 0.0

@@ -7,7 +7,7 @@ import numbers
 
 from ray.rllib.callbacks.callbacks import RLlibCallback
 
-NAMESPACES = ("reward/", "action/", "time/", "cache/", "pool/", "rollout/")
+NAMESPACES = ("reward/", "expression/", "naturalness/", "action/", "time/", "cache/", "pool/", "rollout/")
 
 
 class ArgenMetricsCallback(RLlibCallback):
@@ -16,5 +16,5 @@ class ArgenMetricsCallback(RLlibCallback):
             return
         info = episode.get_infos(-1)
         for key, value in info.items():
-            if key.startswith(NAMESPACES) and isinstance(value, numbers.Number):
+            if key.startswith(NAMESPACES) and isinstance(value, numbers.Number) and value == value:   # NaN: not measured
                 metrics_logger.log_value(key, float(value), reduce="mean")

@@ -41,6 +41,30 @@ class EvalConfig(StrictModel):
     the Cartesian set, i.e. the exact expectation)."""
     split: Literal["heldout", "train", "all"] = "heldout"
     """Contexts to evaluate on."""
+    judge: bool = True
+    """Score every policy with the fixed judge (argen_rl.metrics.fixed_judge: the held-out
+    classifier's read, naturalness, identity, diversity, FVD), which no policy trains on."""
+    oracle: bool = True
+    """Judge every action of every evaluation context: gives the per-context best action by the
+    judge (the oracle) and the judge's whole landscape (costs the Cartesian set's size in clips
+    per context)."""
+    size: int | None = None
+    """Square side of the clips the judge reads (None = env.generation.size). Training may run
+    at a size the rewards can afford (64 px) while the judge reads clips at the size they are
+    used at: the held-out classifier barely reads a 64 px face (docs/training.md)."""
+    frames: int | None = None
+    """Frames of the judged clips (None = env.generation.frames)."""
+    thumb_size: int = 64
+    """Side of the clip copies the set-level metrics (diversity, FVD) read."""
+    lpips_backbone: str | None = None
+    """LPIPS backbone weights (diversity/lpips); None = 1 - SSIM only (docs/evaluation.md)."""
+    lpips_heads: str | None = None
+    """LPIPS linear heads (None: the installed lpips package's)."""
+    i3d: str | None = None
+    """I3D weights for FVD of each policy's clips against ``fvd_real``; None or a missing file =
+    FVD not computed (its status says why)."""
+    fvd_real: str | None = None
+    """Real videos for FVD: a dataset root or a folder of clips (argen_rl.metrics.inputs)."""
 
 
 class RayConfig(StrictModel):
@@ -89,5 +113,7 @@ class TrainConfig(StrictModel):
         from argen_rl.config import model_paths, require_paths
 
         checks = [] if self.build_sample_contexts else [(f"{prefix}env.contexts", self.env.contexts, "any")]
+        checks += [(f"{prefix}eval.{k}", getattr(self.eval, k), "any")
+                   for k in ("lpips_backbone", "lpips_heads", "fvd_real") if getattr(self.eval, k)]
         require_paths(source, checks + model_paths(f"{prefix}env.generation.generator_config",
                                                    self.env.generation.generator_config))

@@ -30,9 +30,27 @@ def run_training(config: str | Path, run_dir: str | None = None, iterations: int
 
 
 def summary_text(summary: dict) -> str:
-    """The lines a run prints at the end: held-out evaluation, cache, iteration time, run dir."""
+    """The lines a run prints at the end: every policy by the fixed judge, the greedy action per
+    emotion x identity, the training objective for reference, cache, iteration time, run dir."""
+    from argen_rl.train.evaluate import action_table
+
     ev = summary.get("eval", {})
-    return json.dumps({k: ev.get(k) for k in ("greedy", "random", "mid", "best", "n_contexts")}
-                      | {"cache": summary.get("cache_final"),
-                         "time/iteration_s_mean": summary.get("time/iteration_s_mean"),
-                         "run_dir": summary["run_dir"]}, indent=1)
+    lines = []
+    judged = ev.get("judged") or {}
+    if judged:
+        keys = [k for k in ("judge/read", "judge/p_apex", "judge/p_clip", "judge/naturalness", "identity/shape",
+                            "identity/colour", "diversity/ssim", "diversity/lpips", "fvd")
+                if any(k in m for m in judged.values())]
+        lines.append(f"held-out evaluation by the fixed judge ({ev.get('n_contexts')} contexts):")
+        lines.append(f"{'policy':<8}" + "".join(f"{k.split('/')[-1]:>13}" for k in keys))
+        for name, m in judged.items():
+            lines.append(f"{name:<8}" + "".join(f"{m.get(k, float('nan')):>13.4f}" for k in keys))
+        for k, v in (ev.get("set_metric_status") or {}).items():
+            lines.append(f"{k}: {v}")
+    if ev.get("actions"):
+        lines.append(action_table(ev["actions"]))
+    lines.append(json.dumps({"training composite (reference)": {k: ev.get(k) for k in ("greedy", "random", "mid", "best")}}
+                            | {"cache": summary.get("cache_final"),
+                               "time/iteration_s_mean": summary.get("time/iteration_s_mean"),
+                               "run_dir": summary["run_dir"]}, indent=1))
+    return "\n".join(lines)

@@ -3,8 +3,9 @@
 ``train(cfg)`` is what ``experiments/train_policy.py`` and ``argen train`` call. Outputs under
 ``cfg.run_dir``: ``config.yaml`` (exact settings), ``checkpoints/iter_NNNNNN/`` (Algorithm
 checkpoints; the policy module alone loads with ``argen_rl.policy.greedy.load_policy``),
-``tb/`` (TensorBoard), ``metrics.jsonl`` (one row per iteration), ``learning_curve.png`` and
-``summary.json`` (held-out evaluation, cache hit rate, timings).
+``tb/`` (TensorBoard), ``metrics.jsonl`` (one row per iteration), ``learning_curve.png``,
+``summary.json`` (held-out evaluation by the fixed judge and the training reward, cache hit
+rate, timings) and ``eval_actions.md`` (the greedy action per emotion x identity).
 """
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def metrics_row(result: dict, iteration: int, seconds: float) -> dict:
            "episode_return_mean": _num(env.get("episode_return_mean"))}
     for k, v in env.items():
         if "/" in k and isinstance(v, numbers.Number) and k.split("/")[0] in (
-                "reward", "action", "time", "cache", "pool", "rollout"):
+                "reward", "expression", "naturalness", "action", "time", "cache", "pool", "rollout"):
             row[k] = float(v)
     for k in ("policy_loss", "vf_loss", "entropy", "mean_kl_loss"):
         if k in learner:
@@ -148,11 +149,24 @@ def train(cfg: TrainConfig, progress: bool = True,
         if last_ckpt is not None:
             policy = load_policy(last_ckpt)
             env_cfg = cfg.env.model_copy(update={"split": cfg.eval.split})
+            t_eval = time.perf_counter()
+            set_models, statuses = load_set_models(cfg.eval)
             res = evaluate_policy(policy, ArgenBanditEnv(env_cfg.model_dump(mode="json")),
-                                  cfg.eval.random_actions, seed=cfg.seed)
-            summary["eval"] = res.as_dict()
+                                  cfg.eval.random_actions, seed=cfg.seed, judge=cfg.eval.judge,
+                                  oracle=cfg.eval.oracle, thumb_size=cfg.eval.thumb_size,
+                                  set_models=set_models, judge_generation=judge_generation(cfg))
+            summary["eval"] = res.as_dict() | {"set_metric_status": statuses}
+            summary["time/eval_s"] = time.perf_counter() - t_eval
             for name in ("greedy", "random", "mid"):
-                writer.add_scalar(f"eval/{name}", getattr(res, name), cfg.iterations)
+                writer.add_scalar(f"eval/composite_{name}", getattr(res, name), cfg.iterations)
+            for name, metrics in res.judged.items():
+                for k, v in metrics.items():
+                    if np.isfinite(v):
+                        writer.add_scalar(f"eval/{name}/{k}", v, cfg.iterations)
+            if res.actions:
+                from argen_rl.train.evaluate import action_table
+
+                atomic_write_text(run_dir / "eval_actions.md", action_table(res.actions))
         summary["cache_final"] = pool.cache_stats()
         atomic_write_json(run_dir / "summary.json", summary)
         return summary
@@ -165,6 +179,36 @@ def train(cfg: TrainConfig, progress: bool = True,
             pool.shutdown()
         if started_ray:
             ray.shutdown()
+
+
+def judge_generation(cfg: TrainConfig):
+    """The generation settings of the clips the fixed judge reads (eval.size / eval.frames)."""
+    over = {k: v for k, v in {"size": cfg.eval.size, "frames": cfg.eval.frames}.items() if v is not None}
+    return cfg.env.generation.model_copy(update=over) if over else None
+
+
+def load_set_models(ev) -> tuple[dict, dict[str, str]]:
+    """LPIPS / I3D models and the FVD reference videos an EvalConfig names (set-level judge
+    metrics), and a status line per metric that cannot run (missing weights or videos)."""
+    models: dict = {}
+    status: dict[str, str] = {}
+    if ev.lpips_backbone:
+        from argen_rl.metrics.lpips import load_lpips
+
+        models["lpips"] = load_lpips(Path(ev.lpips_backbone), Path(ev.lpips_heads) if ev.lpips_heads else None)
+    else:
+        status["diversity/lpips"] = "not available: no eval.lpips_backbone configured (docs/evaluation.md)"
+    if ev.i3d and Path(ev.i3d).is_file() and ev.fvd_real:
+        from argen_rl.metrics.i3d import load_i3d
+        from argen_rl.metrics.inputs import load_videos
+
+        models["i3d"] = load_i3d(Path(ev.i3d))
+        models["real"] = load_videos(Path(ev.fvd_real), progress=False)
+    else:
+        missing = ev.i3d if ev.i3d and not Path(ev.i3d).is_file() else None
+        status["fvd"] = (f"not available: {missing} (I3D weights; docs/evaluation.md)" if missing else
+                         "not available: set eval.i3d and eval.fvd_real (docs/evaluation.md)")
+    return models, status
 
 
 def _read_rows(path: Path) -> list[dict]:

@@ -22,7 +22,8 @@ CASES = [
     ("expression_bench.py", ["tuning faces", "held_out faces", "ratio new/old", "largest single-step share",
                              "per intensity letter"]),
     ("calibration_bench.py", ["held_out faces", "before: kept", "after: kept", "ratio after/before"]),
-    pytest.param("env_bench.py", ["2 actors, cache on", "hit rate"], marks=pytest.mark.ray),
+    pytest.param("env_bench.py", ["2 actors, cache on", "hit rate", "reward cost per clip now / before"],
+                 marks=pytest.mark.ray),
     pytest.param("serve_load.py", ["throughput ratio 2 vs 1 replicas"], marks=pytest.mark.ray),
     pytest.param("augment_bench.py", ["2 actors", "x in-process", "identical outputs (sidecars + frames) "
                                       "across settings: True"], marks=pytest.mark.ray),

@@ -29,7 +29,7 @@ def tiny_config(tmp: Path, **recognition_train) -> DemoConfig:
     t["env"]["reward"]["k"] = 1
     t["env"]["generation"].update(frames=4, size=48)
     t["env"]["actions"] = {"steps": [2, 4], "a": [1.0, 2.0], "b": [1.0, 2.0]}
-    t["eval"]["random_actions"] = 2
+    t["eval"].update(random_actions=2, oracle=False, size=None)
     a = data["augment"]
     a["target_count"] = 4                          # surprise 3, disgust 2, fear 3 -> 4 clips to write
     a["generation"].update(frames=8, size=96)
@@ -90,6 +90,10 @@ def test_demo_tiny_run_report_and_resume(tmp_path):
     assert st["data"]["scarce"] == ["surprise", "disgust", "fear"] and st["data"]["synthetic"]
     assert st["asi"]["contexts"] == 6
     assert st["train"]["iterations"] == 2 and Path(st["train"]["checkpoint"]).is_dir()
+    # every policy scored by the same fixed judge; the action per emotion x identity in the report
+    judged = st["train"]["eval"]["judged"]
+    assert set(judged) == {"greedy", "random", "mid"} and all("judge/read" in m for m in judged.values())
+    assert "Every policy scored by the same fixed judge" in text and "Which action the policy picks" in text
     hist = st["train"]["action_histograms"]
     assert all(abs(sum(h["learned"]) - 1) < 1e-3 and len(h["learned"]) == 2 for h in hist.values())
     strips = st["augment"]["strips"]                # a strip per emotion on a real face

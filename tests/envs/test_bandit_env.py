@@ -26,6 +26,31 @@ def test_split_is_by_subject_disjoint_and_seeded(sample_contexts):
     assert split_contexts(ctxs, 0.0, seed=0) == (ctxs, [])
 
 
+def test_explicit_heldout_subjects(sample_contexts):
+    ctxs = load_contexts(sample_contexts)
+    subject = ctxs[0].subject
+    train, held = split_contexts(ctxs, 0.2, seed=0, heldout_subjects=[subject])
+    assert {c.subject for c in held} == {subject} and subject not in {c.subject for c in train}
+    with pytest.raises(ValueError, match="not subjects of the contexts"):
+        split_contexts(ctxs, 0.2, seed=0, heldout_subjects=["nobody"])
+    with pytest.raises(ValueError, match="nothing left to train on"):
+        split_contexts(ctxs, 0.2, seed=0, heldout_subjects=sorted({c.subject for c in ctxs}))
+    env = ArgenBanditEnv(env_config(sample_contexts, split="heldout", heldout_subjects=[subject]))
+    assert {c.subject for c in env.contexts} == {subject}
+
+
+def test_action_table_shows_each_context_and_the_oracle_where_it_differs():
+    from argen_rl.train.evaluate import action_table
+
+    rows = [{"context_id": "a-surprise", "subject": "a", "emotion": "surprise", "greedy": [4, 2.0, 2.0], "oracle": [4, 2.0, 2.0]},
+            {"context_id": "b-surprise", "subject": "b", "emotion": "surprise", "greedy": [4, 2.0, 2.0], "oracle": [8, 1.0, 1.0]},
+            {"context_id": "a-fear", "subject": "a", "emotion": "fear", "greedy": [8, 1.0, 2.0], "oracle": None}]
+    table = action_table(rows).splitlines()
+    assert table[0] == "| emotion | a | b |"
+    assert table[2] == "| fear | 8/1/2 | - |"
+    assert table[3] == "| surprise | 4/2/2 | 4/2/2 (oracle 8/1/1) |"
+
+
 def test_one_step_episode_with_every_reward_component(sample_contexts):
     env = ArgenBanditEnv(env_config(sample_contexts))
     assert isinstance(env.action_space, gym.spaces.MultiDiscrete)

@@ -1,6 +1,7 @@
 """Reward ablation on Ray Tune: a two-trial grid (one trained row, the fixed-action baseline) on
-the sample dataset's contexts with the real warp generator and rewards writes the table, and a
-rerun restores the finished experiment instead of training again."""
+the sample dataset's contexts with the real warp generator and rewards writes the table, every
+row scored by the same fixed judge (not by its training reward), and a rerun restores the
+finished experiment instead of training again."""
 from __future__ import annotations
 
 import csv
@@ -53,7 +54,12 @@ def test_two_trial_grid_writes_table_and_resumes(contexts, tmp_path):
         by = {r["row"]: r for r in res.rows}
         assert list(by) == ["T+Q", "fixed"] and all(r["status"] == "ok" for r in res.rows)
         for r in res.rows:
-            # every row is scored on the FIXED evaluation reward: all four components, even
+            # every row is scored by the same fixed judge, which no row trains on
+            for k in ("judge/judge_read", "judge/judge_p_apex", "judge/judge_p_clip", "judge/judge_naturalness",
+                      "judge/identity_shape", "judge/identity_colour", "judge/diversity_ssim"):
+                assert k in r and r[k] == r[k], (r["row"], k)
+            assert 0.0 <= r["judge/judge_read"] <= 1.0 and 0.0 <= r["judge/judge_p_apex"] <= 1.0
+            # and, for reference, by the fixed evaluation reward: all four components, even
             # for T+Q which trained without r_F and r_E
             for k in ("eval/steps", "eval/quality", "eval/face", "eval/expression"):
                 assert 0.0 <= r[k] <= 1.0, (r["row"], k, r[k])
@@ -69,10 +75,14 @@ def test_two_trial_grid_writes_table_and_resumes(contexts, tmp_path):
         with open(res.files["csv"], newline="") as fh:
             table = list(csv.DictReader(fh))
         assert [t["row"] for t in table] == ["T+Q", "fixed"]
-        assert float(table[0]["composite"]) == pytest.approx(by["T+Q"]["eval/composite"], abs=1e-4)
-        assert {"r_Q quality", "r_F face", "mean steps", "cache hit rate"} <= set(table[0])
+        assert float(table[0]["eval reward"]) == pytest.approx(by["T+Q"]["eval/composite"], abs=1e-4)
+        assert float(table[0]["judge read rate"]) == pytest.approx(by["T+Q"]["judge/judge_read"], abs=1e-3)
+        assert {"judge p(target) apex", "naturalness (judge)", "identity shape (IOD)", "diversity 1-SSIM",
+                "FVD", "mean steps", "cache hit rate"} <= set(table[0])
+        assert table[0]["FVD"] == ""                       # no I3D weights configured: not computed
         md = res.files["markdown"].read_text()
-        assert md.startswith("| row | kind | composite") and "| T+Q | train |" in md
+        assert md.startswith("| row | kind | judge read rate") and "| T+Q | train |" in md
+        assert "same fixed judge" in md
         assert res.files["png"].stat().st_size > 10_000
         # Tune's own results and the row's training checkpoint exist
         exp = tmp_path / "tune" / "abl_test"
@@ -82,6 +92,7 @@ def test_two_trial_grid_writes_table_and_resumes(contexts, tmp_path):
         again = run_ablation(cfg, progress=False)
         assert again.restored and not again.errors
         assert [r["eval/composite"] for r in again.rows] == [r["eval/composite"] for r in res.rows]
+        assert [r["judge/judge_p_apex"] for r in again.rows] == [r["judge/judge_p_apex"] for r in res.rows]
         # a changed config under the same name is refused, not silently mixed in
         changed = cfg.model_copy(update={"eval_weights": {"quality": 1.0}})
         with pytest.raises(ValueError, match="different config"):

@@ -1,10 +1,10 @@
-"""r_E (ARGen Eq. 17): the amplitude tent and AU agreement, pure and on real warped face videos."""
+"""r_E (ARGen Eq. 17): the amplitude tent and the experts' target agreement, pure and on real warped face videos."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from argen_rl.rewards.expression import agreement_score, amplitude_score, target_vector
+from argen_rl.rewards.expression import amplitude_score, target_agreement
 
 
 def test_amplitude_tent_known_values():
@@ -31,19 +31,30 @@ def test_amplitude_unmeasurable_frames_score_zero():
     assert score == pytest.approx(0.75)
 
 
-def test_agreement_cosine_on_au_set_order():
-    au_set = (1, 2, 4, 5, 12, 25, 26)
-    t = target_vector({1: 2.0, 2: 2.0, 5: 1.0, 26: 3.0, 43: 5.0}, au_set)   # AU43 is not measured
-    np.testing.assert_array_equal(t, [2, 2, 0, 1, 0, 0, 3])
-    np.testing.assert_array_equal(target_vector({"1": 2.0, "26": 3.0}, au_set), [2, 0, 0, 0, 0, 0, 3])  # JSON keys
-    same = np.tile(t, (3, 1)) * 0.5
-    assert agreement_score(same, t) == pytest.approx(1.0)
-    orthogonal = np.zeros((3, 7))
-    orthogonal[:, 4] = 3.0                                # AU12 only: smile vs surprise target
-    assert agreement_score(orthogonal, t) == 0.0
-    negative = -same                                      # AUs below the reference are not "agreement"
-    assert agreement_score(negative, t) == 0.0
-    assert agreement_score(same, np.zeros(7)) == 0.0
+class _Expert:
+    def __init__(self, name, probs=None):
+        self.name, self.probs = name, probs
+
+    def predict(self, frames):
+        from argen_rl.calibration.experts import UnjudgeableClip
+
+        if self.probs is None:
+            raise UnjudgeableClip("no face")
+        return np.asarray(self.probs)
+
+
+def test_agreement_is_the_mean_target_probability_of_the_experts_that_can_read():
+    from argen_rl.types import Emotion
+
+    frames = np.zeros((3, 8, 8, 3), np.uint8)
+    p1 = np.array([0.1, 0.0, 0.1, 0.0, 0.6, 0.2, 0.0])     # EMOTIONS7: surprise is index 4
+    p2 = np.array([0.0, 0.0, 0.8, 0.0, 0.2, 0.0, 0.0])
+    per = {"a": np.full(1, np.nan), "b": np.full(1, np.nan), "c": np.full(1, np.nan)}
+    experts = [_Expert("a", p1), _Expert("b", p2), _Expert("c")]           # c cannot read the clip
+    assert target_agreement(experts, frames, Emotion.SURPRISE, per) == pytest.approx(0.4)
+    assert per["a"][0] == pytest.approx(0.6) and per["b"][0] == pytest.approx(0.2) and np.isnan(per["c"][0])
+    assert target_agreement(experts, frames, Emotion.DISGUST) == pytest.approx(0.1)
+    assert target_agreement([_Expert("c")], frames, Emotion.SURPRISE) == 0.0   # nobody can read it
 
 
 # --- on real face videos made by the warp generator ---------------------------------------------
@@ -66,24 +77,27 @@ def test_static_face_has_zero_amplitude(face256):
     from argen_rl.rewards import make_expression_reward
     from tests.rewards.reward_videos import make_request, static_video
 
-    r, info = make_expression_reward(A_max=5.5)([static_video(face256)], [make_request(face256)])
+    r, info = make_expression_reward(agreement_weight=0.0)([static_video(face256)], [make_request(face256)])
     assert r[0] == 0.0 and info["expression/peak_au_norm"][0] == 0.0
+    # with the default agreement: a still neutral face is not read as surprise by the experts
+    r, info = make_expression_reward()([static_video(face256)], [make_request(face256)])
+    assert info["expression/amplitude"][0] == 0.0 and r[0] < 0.05
 
 
 def test_exaggerated_expression_is_penalised_against_a_moderate_one(surprise_videos):
     from argen_rl.rewards import make_expression_reward
 
     videos, reqs = surprise_videos
-    r, info = make_expression_reward(A_max=5.5)(videos, reqs)
+    r, info = make_expression_reward(agreement_weight=0.0)(videos, reqs)   # Eq. 17 alone
     none, moderate, exaggerated = r
     peaks = info["expression/peak_au_norm"]
-    assert peaks[2] > 5.5 > peaks[0]             # the maximum overshoots A_max, no-AU stays below
-    assert moderate > exaggerated + 0.1          # exaggeration costs reward
+    assert peaks[2] > 8.5 > peaks[0]             # the maximum overshoots A_max, no-AU stays below
+    assert moderate > exaggerated + 0.05         # exaggeration costs reward (0.83 vs 0.74 with pls)
     assert moderate > none + 0.3                 # and a barely moving face earns little
     assert 0.0 <= r.min() and r.max() <= 1.0
 
 
-def test_agreement_prefers_the_target_emotions_aus(surprise_videos):
+def test_agreement_prefers_the_target_emotion(surprise_videos):
     from argen_rl.asi.kb import load_kb
     from argen_rl.rewards import make_expression_reward
     from argen_rl.types import Emotion, GenRequest
@@ -91,11 +105,13 @@ def test_agreement_prefers_the_target_emotions_aus(surprise_videos):
     videos, reqs = surprise_videos
     happy = {au: 3.0 for au in load_kb().emotion_aus("happy")}
     as_happy = [GenRequest(q.image, q.prompt, Emotion.HAPPY, happy, q.params) for q in reqs]
-    fn = make_expression_reward(A_max=5.5, agreement_weight=1.0)
+    fn = make_expression_reward(agreement_weight=1.0)
     r_sur, info_sur = fn(videos[1:], reqs[1:])
     r_hap, _ = fn(videos[1:], as_happy[1:])
     assert np.all(r_sur > r_hap + 0.1), (r_sur, r_hap)
     np.testing.assert_allclose(r_sur, info_sur["expression/agreement"])
+    # the agreement is the experts' mean probability of the target, each expert named in info
+    np.testing.assert_allclose(r_sur, (info_sur["expression/p_fer"] + info_sur["expression/p_au"]) / 2)
     # no target AUs (neutral): amplitude only, agreement not defined
     neutral = [GenRequest(q.image, q.prompt, Emotion.NEUTRAL, {}, q.params) for q in reqs[1:2]]
     r_neu, info_neu = fn(videos[1:2], neutral)
@@ -109,9 +125,15 @@ def test_default_composite_scores_real_warp_clips(surprise_videos):
     videos, reqs = surprise_videos
     cfg = RewardConfig()
     scores, info = CompositeReward.from_config(cfg)(videos, reqs)
-    parts = {n: info[f"reward/{n}"] for n in ("steps", "quality", "face", "expression")}
+    parts = {n: info[f"reward/{n}"] for n in ("steps", "quality", "face", "expression", "naturalness")}
+    assert set(cfg.weights) == set(parts)                                # every default component reported
     np.testing.assert_allclose(scores, sum(cfg.weights[n] * parts[n] for n in parts))
     np.testing.assert_array_equal(parts["face"], 1.0)                    # a face in every warped frame
     np.testing.assert_allclose(parts["steps"], 1 - 8 / cfg.S_max)
     assert np.all(parts["quality"] > 0.8)                                # sharp, smooth clips
-    assert np.argmax(scores) == 1                                        # the moderate expression wins
+    assert scores[0] < min(scores[1:]) - 0.1                             # no expression loses clearly
+    # r_E's parts: the amplitude tent ranks the moderate clip first (Eq. 17); the experts read both
+    # surprises as surprise (~0.35), the still face not at all
+    amp, agree = info["expression/amplitude"], info["expression/agreement"]
+    assert amp[1] > amp[2] and min(agree[1:]) > agree[0] + 0.2
+    np.testing.assert_allclose(parts["expression"], 0.5 * amp + 0.5 * agree)

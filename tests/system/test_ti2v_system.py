@@ -26,7 +26,7 @@ def test_one_ppo_iteration_with_ti2v_actors_and_the_reward_cache(sample_contexts
                 "rollout": {"num_actors": 1, "num_cpus": 0, "prefix": "t-ti2v-system"}},
         "run_dir": str(tmp_path / "run"), "iterations": 1, "checkpoint_every": 1, "seed": 0,
         "ppo": {"train_batch_size": 4, "minibatch_size": 4, "num_epochs": 1},
-        "eval": {"random_actions": 0}})
+        "eval": {"random_actions": 2, "oracle": False}})   # random-weight clips: the judge's plumbing only
     summary = train(cfg, progress=False)
     rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert len(rows) == 1 and rows[0]["episodes/iteration"] >= 4
