@@ -34,13 +34,17 @@ def _config(roots, out: Path) -> dict:
                       "val_fraction": 0.2, "schedule": "cosine", "crop_scale": [0.5, 1.0], "seed": 0}}
 
 
-def _trial_states(exp: Path) -> tuple[list[str], list[str]]:
+def _trial_states(exp: Path, epochs: int = 3) -> tuple[list[str], list[str]]:
+    """Trials that trained every epoch, and trials with a checkpoint but epochs still to go, read
+    from the trial's own run folder: Tune copies result.json into the experiment folder only when it
+    snapshots the experiment, which on a fast grid is after the last trial ends."""
     done, running = [], []
     for d in exp.glob("*_f*_*"):
-        result = d / "result.json"
-        if result.is_file() and '"phase": "done"' in result.read_text():
+        metrics = d / "run" / "metrics.csv"
+        rows = len(metrics.read_text().splitlines()) - 1 if metrics.is_file() else 0
+        if rows >= epochs:
             done.append(d.name)
-        elif (d / "run" / "checkpoints" / "last.pt").is_file():
+        elif rows > 0 and (d / "run" / "checkpoints" / "last.pt").is_file():
             running.append(d.name)
     return done, running
 
@@ -60,7 +64,7 @@ def _run_until_mid_trial(cfg_path: Path, exp: Path, timeout: float = 600) -> tup
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
                 return done, running
-            time.sleep(0.05)
+            time.sleep(0.02)
         pytest.fail(f"the grid ended (rc {proc.poll()}) before a trial was caught mid-training:\n"
                     f"{proc.stderr.read().decode()[-2000:] if proc.poll() is not None else 'timeout'}")
     finally:
