@@ -506,9 +506,7 @@ def au1_v2(g: _Geometry) -> np.ndarray:   # inner brow raiser
 
 
 def au2_v2(g: _Geometry) -> np.ndarray:   # outer brow raiser: the arched brow
-    """Frontalis' lateral part lifts the brow from above the pupil outwards (u 0.5, sigma 0.22),
-    so with AU1 the whole brow rises in an arch (1+2, surprise) rather than the outer tail alone."""
-    return _brow_field(g, 0.5, -0.16, 0.0, 0.22, smooth_lid=True)
+    return _brow_field(g, 0.62, -0.16, 0.0, 0.18, smooth_lid=True)
 
 
 def au6_v2(g: _Geometry) -> np.ndarray:   # cheek raiser: stronger lift, narrowed eyes
