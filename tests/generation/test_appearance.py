@@ -221,5 +221,20 @@ def test_fear_brows_are_raised_sad_brows_slant(ref):
     fear = m.frame.to_face(m.points + m.displacement({1: 4.0, 2: 4.0, 4: 4.0})) - m.face_points
     sad = m.frame.to_face(m.points + m.displacement({1: 4.0, 4: 4.0})) - m.face_points
     assert fear[outer, 1].max() < 0 and fear[inner, 1].max() < 0       # v down: negative = raised
+    # the outer brow stays lowered and the brow slants: the inner end far above the outer one
     assert sad[outer, 1].min() > 0.03 and sad[inner, 1].max() < 0
+    assert (sad[outer, 1] - sad[inner, 1]).min() > 0.1
     assert np.all(np.abs(fear[inner, 0]) > 0.02)                      # still drawn together
+
+
+def test_au4_lowers_the_inner_brow_heads_most(ref):
+    """FACS AU4 (corrugator, depressor supercilii, procerus): the brows are pulled down and together
+    most at their inner heads, the oblique V of anger; the outer ends move a fraction of that."""
+    from argen_rl.face import landmarks as lm
+
+    m = ref.motion
+    outer, inner = [lm.RIGHT_BROW_OUTER, lm.LEFT_BROW_OUTER], [lm.RIGHT_BROW_INNER, lm.LEFT_BROW_INNER]
+    d = m.frame.to_face(m.points + m.displacement({4: 4.0})) - m.face_points
+    assert d[inner, 1].min() > 0.1                                   # inner heads down > 0.1 IOD
+    assert d[inner, 1].min() > 2.5 * d[outer, 1].max() > 0.0        # a V (the flat field before: 1.7-1.9x)
+    assert np.all(np.sign(d[inner, 0]) == -np.sign(m.face_points[inner, 0]))   # drawn together
