@@ -14,8 +14,10 @@ fixed action (``augment.config.ActionConfig``: S=8, a=b=2) at 224 px x 16 frames
 
 - ``before``: the calibrator of main before issue 12 (experts fer + au_geometric, rule
   any_agree, min_prob 0.25, min_agree 1);
+- ``mean``: issue 12's first rule, every expert voting on every label (``abstain: {}``);
 - ``after``: ``CalibrationConfig()`` (experts fer + au on the pls reader, rule mean,
-  min_mean_prob 0.5). No recognizer: there is no original dataset here to train one on.
+  min_mean_prob 0.5, FER2013's net abstaining on disgust, which it cannot recognise on real
+  faces). No recognizer: there is no original dataset here to train one on.
 
 The held-out judge (facex, ``metrics.judge.held_out_judge``) reads each clip at the generator's
 apex frame; it never chose anything here. ``precision`` = kept clips the judge reads as their
@@ -79,7 +81,8 @@ def calibrators() -> dict:
     from argen_rl.calibration import CalibrationConfig, LabelCalibrator, make_experts
 
     out = {}
-    for name, cfg in (("before", CalibrationConfig(**BEFORE)), ("after", CalibrationConfig())):
+    for name, cfg in (("before", CalibrationConfig(**BEFORE)), ("mean", CalibrationConfig(abstain={})),
+                      ("after", CalibrationConfig())):
         out[name] = LabelCalibrator(make_experts(cfg), cfg)
     return out
 
@@ -139,7 +142,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="CI size: one held-out face, one draw")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", type=Path, default=None, help="write every row here")
-    ap.add_argument("--sheet", type=Path, default=None, help="apex frames with label / judge / kept (before, after)")
+    ap.add_argument("--sheet", type=Path, default=None, help="apex frames with label / judge / kept (before, mean, after)")
     args = ap.parse_args()
 
     import torch
@@ -172,7 +175,8 @@ def main() -> None:
         rows.append(Row(face.split, face.name, e, k, {str(a): round(float(x), 2) for a, x in aus.items()},
                         reading.reads_at_apex, reading.top[apex].value, kept, mean_p, secs))
         tiles.append((video.frames[apex], f"{e[:4]} j:{reading.top[apex].value[:4]} "
-                                          f"B{'+' if kept['before'] else '-'} A{'+' if kept['after'] else '-'}"))
+                                          f"B{'+' if kept['before'] else '-'} M{'+' if kept['mean'] else '-'} "
+                                          f"A{'+' if kept['after'] else '-'}"))
         print(f"  {face.name:20s} {e:8s} #{k} judge={reading.top[apex].value:8s} "
               + " ".join(f"{n}={'keep' if kept[n] else 'drop'}(p {mean_p[n]:.2f})" for n in cals), flush=True)
 

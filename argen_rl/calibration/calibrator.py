@@ -6,7 +6,10 @@ Every expert gives a 7-class probability vector for the clip (``calibration.expe
 that cannot read the clip (``UnjudgeableClip``: no face where they need one) are left out and
 named in ``Verdict.unreadable``; a clip that NO expert can read is rejected.
 
-``rule: mean`` (default; SynFER): p = the mean of the readable experts' probabilities.
+``rule: mean`` (default; SynFER): p = the mean of the readable experts' probabilities, leaving
+out the experts that abstain on the clip's label (``abstain``: a class the expert cannot
+recognise, e.g. FER2013's net and disgust; ``Verdict.abstained``). A clip whose label every
+readable expert abstains on is rejected.
 
 - keep the label when it is p's top class and p[label] >= ``min_mean_prob``;
 - otherwise, with ``mode: relabel``, relabel to p's top class when that class is confident
@@ -29,7 +32,7 @@ from typing import Literal, Sequence
 import numpy as np
 from pydantic import Field
 
-from argen_rl.calibration.experts import LabelExpert, UnjudgeableClip
+from argen_rl.calibration.experts import BLIND_SPOTS, LabelExpert, UnjudgeableClip
 from argen_rl.config import StrictModel
 from argen_rl.types import EMOTIONS7, Emotion
 
@@ -52,6 +55,12 @@ class CalibrationConfig(StrictModel):
     """rule any_agree only: experts that must agree for the clip to be kept."""
     mode: Literal["reject", "relabel"] = "reject"
     """What happens to a disputed clip."""
+    abstain: dict[Literal["fer", "au", "recognizer", "au_geometric"], list[Emotion]] = Field(
+        default_factory=lambda: {k: [Emotion.parse(e) for e in v] for k, v in BLIND_SPOTS.items()})
+    """rule mean: expert -> labels it does not vote on, because it cannot recognise them on real
+    faces (its near-zero probability would veto the class). Default: FER2013's net on disgust,
+    measured in ``calibration.experts`` / docs/augmentation.md; {} = every expert votes on
+    every label."""
     n_peak: int = Field(4, ge=1)
     """Frames (most changed from the neutral first frame) the experts look at."""
 
@@ -66,6 +75,7 @@ class Verdict:
     mean_probs: list[float] = field(default_factory=list)
     reason: str = ""                     # why it was rejected / relabelled ("" when accepted)
     unreadable: dict[str, str] = field(default_factory=dict)   # expert -> why it could not read
+    abstained: list[str] = field(default_factory=list)         # experts that do not vote on this label
 
     @property
     def relabelled(self) -> bool:
@@ -76,7 +86,7 @@ class Verdict:
             "label": self.label.value, "accepted": self.accepted,
             "final_label": self.final_label.value if self.final_label else None,
             "votes": self.votes, "probs": self.probs, "mean_probs": self.mean_probs,
-            "reason": self.reason, "unreadable": self.unreadable,
+            "reason": self.reason, "unreadable": self.unreadable, "abstained": self.abstained,
         }
 
 
@@ -124,12 +134,17 @@ class LabelCalibrator:
             why = "; ".join(unreadable.values())
             return Verdict(label, False, None, votes, shown, [], f"no expert can read the clip: {why}"
                            if not probs else why, unreadable)
-        mean = np.mean(list(probs.values()), axis=0)
         if self.cfg.rule == "any_agree":
-            return self._any_agree(label, probs, mean, shown, unreadable)
+            return self._any_agree(label, probs, np.mean(list(probs.values()), axis=0), shown, unreadable)
+        abstained = [ex.name for ex in self.experts if ex.name in probs and label in ex.abstains]
+        voters = [p for name, p in probs.items() if name not in abstained]
+        if not voters:
+            return Verdict(label, False, None, votes, shown, [], f"every expert that can read the clip "
+                           f"abstains on {label.value} ({', '.join(abstained)})", unreadable, abstained)
+        mean = np.mean(voters, axis=0)
         top = EMOTIONS7[int(np.argmax(mean))]
         if top is label and mean[label.index] >= self.cfg.min_mean_prob:
-            return Verdict(label, True, label, votes, shown, _round(mean), "", unreadable)
+            return Verdict(label, True, label, votes, shown, _round(mean), "", unreadable, abstained)
         reason = (f"ensemble mean p({label.value}) = {mean[label.index]:.2f}, top {top.value} "
                   f"{mean[top.index]:.2f} (keep needs {label.value} on top with >= {self.cfg.min_mean_prob:g})")
         final = None
@@ -137,7 +152,7 @@ class LabelCalibrator:
                 and mean[top.index] >= self.cfg.min_mean_prob:
             final = top
             reason += f"; relabelled to {top.value} (ensemble argmax)"
-        return Verdict(label, False, final, votes, shown, _round(mean), reason, unreadable)
+        return Verdict(label, False, final, votes, shown, _round(mean), reason, unreadable, abstained)
 
     def _any_agree(self, label, probs, mean, shown, unreadable) -> Verdict:
         votes = {k: bool(int(np.argmax(p)) == label.index or p[label.index] >= self.cfg.min_prob)
@@ -173,6 +188,8 @@ def make_experts(cfg: CalibrationConfig, recognizer=None) -> list[LabelExpert]:
                 raise ValueError("calibration expert 'recognizer' is configured but no trained "
                                  "recognizer was given (train one with `argen recognize`)")
             out.append(RecognizerExpert(recognizer))
+    for ex in out:
+        ex.abstains = frozenset(cfg.abstain.get(ex.name, ()))
     return out
 
 

