@@ -94,6 +94,9 @@ class PiecewiseAffineWarp:
         S = self.src[triangles]
         self._src_sign = np.sign((S[:, 1, 0] - S[:, 0, 0]) * (S[:, 2, 1] - S[:, 0, 1])
                                  - (S[:, 1, 1] - S[:, 0, 1]) * (S[:, 2, 0] - S[:, 0, 0]))
+        # per-triangle source constants of ``maps`` (the source mesh never changes)
+        self._s0 = S[:, 0]
+        self._f1, self._f2 = S[:, 1] - S[:, 0], S[:, 2] - S[:, 0]
         ys, xs = np.mgrid[0:size, 0:size]
         self._xs = xs.astype(np.float32)
         self._ys = ys.astype(np.float32)
@@ -107,30 +110,33 @@ class PiecewiseAffineWarp:
         """Per-pixel source coordinates (map_x, map_y) for a destination point set."""
         dst = np.asarray(dst_points, np.float64)
         D = dst[self.tri]                      # (M, 3, 2)
-        S = self.src[self.tri]
         # affine dst -> src per triangle, closed form: L = [s1-s0, s2-s0] [d1-d0, d2-d0]^-1
         e1, e2 = D[:, 1] - D[:, 0], D[:, 2] - D[:, 0]
-        f1, f2 = S[:, 1] - S[:, 0], S[:, 2] - S[:, 0]
+        f1, f2 = self._f1, self._f2
         det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
         ok = np.abs(det) > 1e-6                # zero-area destination triangles cover no pixel
-        inv_det = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
+        inv_det = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)[:, None]
         L = np.empty((len(D), 2, 2))
-        for r in range(2):                     # row r of L: source coordinate r
-            L[:, r, 0] = (f1[:, r] * e2[:, 1] - f2[:, r] * e1[:, 1]) * inv_det
-            L[:, r, 1] = (f2[:, r] * e1[:, 0] - f1[:, r] * e2[:, 0]) * inv_det
-        t = S[:, 0] - np.einsum("mij,mj->mi", L, D[:, 0])
-        A = np.zeros((6, len(D) + 1), np.float32)
-        A[[0, 1, 3, 4], :-1] = L.reshape(-1, 4).T
-        A[[2, 5], :-1] = t.T
-        A[:, -1] = (1, 0, 0, 0, 1, 0)          # pixels outside every triangle (index -1): identity
-        index = self._raster(D, det, ok)
-        a = [row.take(index) for row in A]     # (6, H, W) gathered per-pixel affine
-        map_x = a[0] * self._xs
-        map_x += a[1] * self._ys
-        map_x += a[2]
-        map_y = a[3] * self._xs
-        map_y += a[4] * self._ys
-        map_y += a[5]
+        # column c of L for both source coordinates (rows) at once
+        L[:, :, 0] = (f1 * e2[:, 1:2] - f2 * e1[:, 1:2]) * inv_det
+        L[:, :, 1] = (f2 * e1[:, 0:1] - f1 * e2[:, 0:1]) * inv_det
+        t = self._s0 - np.einsum("mij,mj->mi", L, D[:, 0])
+        # one row per triangle (x <- a0 x + a1 y + a2, y <- a3 x + a4 y + a5), contiguous so one
+        # ``take`` gathers all six per pixel; the last row, for pixels outside every triangle
+        # (index -1), is the identity
+        A = np.empty((len(D) + 1, 6), np.float32)
+        A[-1] = (1, 0, 0, 0, 1, 0)
+        A[:-1, 0:2] = L[:, 0]
+        A[:-1, 2] = t[:, 0]
+        A[:-1, 3:5] = L[:, 1]
+        A[:-1, 5] = t[:, 1]
+        a = A.take(self._raster(D, det, ok), axis=0)   # (H, W, 6) gathered per-pixel affine
+        map_x = a[..., 0] * self._xs
+        map_x += a[..., 1] * self._ys
+        map_x += a[..., 2]
+        map_y = a[..., 3] * self._xs
+        map_y += a[..., 4] * self._ys
+        map_y += a[..., 5]
         return map_x, map_y
 
     def index(self, dst_points: np.ndarray) -> np.ndarray:
