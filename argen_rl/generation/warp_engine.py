@@ -378,7 +378,10 @@ def fill_mouth(image: np.ndarray, points: np.ndarray, frame: FaceFrame, upper_te
     a_tu = np.abs(tu)
     seam = np.minimum(np.minimum(a_tu, np.abs(a_tu - 0.12)), np.minimum(np.abs(a_tu - 0.21), np.abs(a_tu - 0.30)))
     shade *= 1.0 - (0.09 if soft else 0.22) * np.exp(-0.5 * (seam / (0.01 if soft else 0.007)) ** 2)
-    cavity = np.broadcast_to(np.asarray(style.cavity, np.float32), shape + (3,))
+    # colours are computed channel-first, (3, h, w), with per-channel constants as (3, 1, 1):
+    # the same arithmetic per element as channel-last, but numpy's inner loops run along the rows
+    # instead of over 3 channels (3-4x faster on a mouth-sized box)
+    cavity = np.broadcast_to(_channels(style.cavity), (3,) + shape)
     if soft:
         # a lit hollow: v = 0 under the upper inner lip .. 1 on the lower inner lip
         tv = xs * np.float32(frame.ey[0]) + ys * np.float32(frame.ey[1])
@@ -387,22 +390,24 @@ def fill_mouth(image: np.ndarray, points: np.ndarray, frame: FaceFrame, upper_te
         v = np.clip((tv - top) / max(bottom - top, 1.0), 0.0, 1.0)
         tongue = np.clip((v - 0.35) / 0.65, 0.0, 1.0) ** 1.2 * np.clip(1.0 - x2, 0.0, 1.0)
         tongue *= style.shading * min(1.0, gap / (0.12 * frame.iod))     # a tongue shows in a wide mouth
-        tg = tongue[..., None]
-        cavity = cavity * (1 - tg) + np.asarray(style.tongue, np.float32) * tg
-        cavity = cavity * (1.0 - 0.45 * style.shading * np.minimum(x2, 1.0))[..., None]
+        cavity = cavity * (1 - tongue) + _channels(style.tongue) * tongue
+        cavity = cavity * (1.0 - 0.45 * style.shading * np.minimum(x2, 1.0))
         # the upper teeth sit in the upper lip's shadow at their top
         shade = shade * (1.0 - 0.35 * style.shading * np.exp(-np.clip(tv - top, 0, None) / max(0.02 * frame.iod, 0.7)))
-    shade = np.broadcast_to(shade, shape)[..., None]
-    ut = upper_teeth[..., None]
-    colour = cavity * (1 - ut) + np.asarray(style.upper_teeth, np.float32) * shade * ut
+    shade = np.broadcast_to(shade, shape)
+    colour = cavity * (1 - upper_teeth) + _channels(style.upper_teeth) * shade * upper_teeth
     if lower_teeth is not None:
-        lt = lower_teeth[..., None]
-        colour = colour * (1 - lt) + np.asarray(style.lower_teeth, np.float32) * shade * lt
+        colour = colour * (1 - lower_teeth) + _channels(style.lower_teeth) * shade * lower_teeth
     edge = max(0.012 * frame.iod, 0.8) if soft else 0.0
-    m = opacity * (cv2.GaussianBlur(mouth, (0, 0), edge) if soft else cv2.GaussianBlur(mouth, (3, 3), 0))[..., None]
-    roi = image[y0:y1, x0:x1].astype(np.float32)
-    image[y0:y1, x0:x1] = np.clip(roi * (1 - m) + colour * m, 0, 255).astype(np.uint8)
+    m = opacity * (cv2.GaussianBlur(mouth, (0, 0), edge) if soft else cv2.GaussianBlur(mouth, (3, 3), 0))
+    roi = image[y0:y1, x0:x1].transpose(2, 0, 1).astype(np.float32)
+    image[y0:y1, x0:x1] = np.clip(roi * (1 - m) + colour * m, 0, 255).astype(np.uint8).transpose(1, 2, 0)
     return image
+
+
+def _channels(rgb: tuple[float, float, float]) -> np.ndarray:
+    """An RGB colour as a (3, 1, 1) float32 column, to broadcast over channel-first images."""
+    return np.asarray(rgb, np.float32).reshape(3, 1, 1)
 
 
 def shade_smile_folds(image: np.ndarray, points: np.ndarray, frame: FaceFrame, amount: float) -> np.ndarray:
