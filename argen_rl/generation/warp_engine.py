@@ -220,9 +220,9 @@ def draw_lip_seam(image: np.ndarray, points: np.ndarray, frame: FaceFrame, stren
     cv2.polylines(m, [np.round((seam - [x0, y0]) * 16).astype(np.int32)], False, 1.0, 1, cv2.LINE_AA, shift=4)
     m = cv2.GaussianBlur(m, (0, 0), max(0.012 * frame.iod, 0.9))
     m *= 0.35 * min(strength, 1.0) / max(float(m.max()), 1e-6)
-    roi = image[y0:y1, x0:x1].astype(np.float32)
-    tint = np.array([0.8, 1.0, 1.05], np.float32)
-    image[y0:y1, x0:x1] = np.clip(roi * (1.0 - m[..., None] * tint), 0, 255).astype(np.uint8)
+    roi = image[y0:y1, x0:x1].transpose(2, 0, 1).astype(np.float32)     # channel-first, as in fill_mouth
+    tint = _channels((0.8, 1.0, 1.05))
+    image[y0:y1, x0:x1] = np.clip(roi * (1.0 - m * tint), 0, 255).astype(np.uint8).transpose(1, 2, 0)
     return image
 
 
