@@ -342,7 +342,7 @@ def fill_mouth(image: np.ndarray, points: np.ndarray, frame: FaceFrame, upper_te
     gap = mouth_opening(points, frame)
     if gap < min_gap_px or opacity <= 0.01:
         return image
-    poly = points[list(MOUTH_POLYGON)]
+    poly = points[_MOUTH_POLYGON]
     x0, y0 = np.floor(poly.min(0)).astype(int) - 2
     x1, y1 = np.ceil(poly.max(0)).astype(int) + 3
     h, w = image.shape[:2]
@@ -352,10 +352,10 @@ def fill_mouth(image: np.ndarray, points: np.ndarray, frame: FaceFrame, upper_te
     off = np.array([x0, y0], np.float64)
     shape = (y1 - y0, x1 - x0)
     mouth = _poly_mask(shape, poly - off)
-    upper = points[list(INNER_UPPER_LIP)] - off
-    lower = points[list(INNER_LOWER_LIP)] - off
+    upper = points[_INNER_UPPER] - off
+    lower = points[_INNER_LOWER] - off
     # teeth are tallest at the front and vanish into the corners (the dental arch recedes)
-    u = (points[list(INNER_UPPER_LIP)] - points[[78, 308]].mean(0)) @ frame.ex
+    u = (points[_INNER_UPPER] - (points[78] + points[308]) / 2) @ frame.ex     # = points[[78, 308]].mean(0)
     half = max(float(np.abs(u).max()), 1.0)
     arch = np.sqrt(np.clip(1.0 - (u / half) ** 2, 0.0, 1.0))[:, None]
     t_up = min(upper_teeth * frame.iod, caps[0] * gap) * arch * frame.ey
@@ -366,7 +366,7 @@ def fill_mouth(image: np.ndarray, points: np.ndarray, frame: FaceFrame, upper_te
     # shading: teeth recede into shadow towards the corners, with a dark seam between teeth
     # (central incisors ~0.12 IOD wide, then laterals and canines ~0.09); coordinates along
     # (tu) and across (tv) the mouth as broadcast rows and columns
-    centre = points[[13, 14]].mean(0) - off
+    centre = (points[13] + points[14]) / 2 - off
     xs = (np.arange(shape[1], dtype=np.float32) - np.float32(centre[0]))[None, :]
     ys = (np.arange(shape[0], dtype=np.float32) - np.float32(centre[1]))[:, None]
     tu = (xs * np.float32(frame.ex[0]) + ys * np.float32(frame.ex[1])) / np.float32(frame.iod)
@@ -381,7 +381,7 @@ def fill_mouth(image: np.ndarray, points: np.ndarray, frame: FaceFrame, upper_te
     # colours are computed channel-first, (3, h, w), with per-channel constants as (3, 1, 1):
     # the same arithmetic per element as channel-last, but numpy's inner loops run along the rows
     # instead of over 3 channels (3-4x faster on a mouth-sized box)
-    cavity = np.broadcast_to(_channels(style.cavity), (3,) + shape)
+    cavity = _channels(style.cavity)
     if soft:
         # a lit hollow: v = 0 under the upper inner lip .. 1 on the lower inner lip
         tv = xs * np.float32(frame.ey[0]) + ys * np.float32(frame.ey[1])
@@ -394,7 +394,6 @@ def fill_mouth(image: np.ndarray, points: np.ndarray, frame: FaceFrame, upper_te
         cavity = cavity * (1.0 - 0.45 * style.shading * np.minimum(x2, 1.0))
         # the upper teeth sit in the upper lip's shadow at their top
         shade = shade * (1.0 - 0.35 * style.shading * np.exp(-np.clip(tv - top, 0, None) / max(0.02 * frame.iod, 0.7)))
-    shade = np.broadcast_to(shade, shape)
     colour = cavity * (1 - upper_teeth) + _channels(style.upper_teeth) * shade * upper_teeth
     if lower_teeth is not None:
         colour = colour * (1 - lower_teeth) + _channels(style.lower_teeth) * shade * lower_teeth
@@ -403,6 +402,11 @@ def fill_mouth(image: np.ndarray, points: np.ndarray, frame: FaceFrame, upper_te
     roi = image[y0:y1, x0:x1].transpose(2, 0, 1).astype(np.float32)
     image[y0:y1, x0:x1] = np.clip(roi * (1 - m) + colour * m, 0, 255).astype(np.uint8).transpose(1, 2, 0)
     return image
+
+
+_MOUTH_POLYGON = np.array(MOUTH_POLYGON)
+_INNER_UPPER = np.array(INNER_UPPER_LIP)
+_INNER_LOWER = np.array(INNER_LOWER_LIP)
 
 
 def _channels(rgb: tuple[float, float, float]) -> np.ndarray:
