@@ -93,9 +93,21 @@ def _pits(h: int, w: int, sigma: float) -> np.ndarray:
 
 
 def apply_gain(image: np.ndarray, log_gain: np.ndarray) -> np.ndarray:
-    """image * exp(log_gain * SHADOW_TINT) (per-channel exponent: warm shadows); uint8."""
-    gain = np.exp(log_gain[..., None] * SHADOW_TINT)
-    return np.clip(image.astype(np.float32) * gain + 0.5, 0, 255).astype(np.uint8)
+    """image * exp(log_gain * SHADOW_TINT) (per-channel exponent: warm shadows); uint8.
+
+    Computed only inside the bounding box of the non-zero gain (about half the crop: the layers
+    are confined to the face) and channel-first, (3, h, w), so numpy's loops run along rows; a zero
+    gain is exactly the identity (exp(0) = 1, floor(v + 0.5) = v), so the result is the same as
+    over the whole frame."""
+    out = image.copy()
+    rows, cols = np.flatnonzero(log_gain.any(1)), np.flatnonzero(log_gain.any(0))
+    if not len(rows):
+        return out
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    gain = np.exp(log_gain[None, y0:y1, x0:x1] * SHADOW_TINT.reshape(3, 1, 1))
+    roi = image[y0:y1, x0:x1].transpose(2, 0, 1).astype(np.float32)
+    out[y0:y1, x0:x1] = np.clip(roi * gain + 0.5, 0, 255).astype(np.uint8).transpose(1, 2, 0)
+    return out
 
 
 # --- skin mask and light ------------------------------------------------------------------------

@@ -274,7 +274,8 @@ class WarpGenerator:
                 mx, my = _lerp_maps(key_map(k0), key_map(k1), t)
             e = float(rendered[f])
             src = _blend_texture(ref.image, apex_tex, e)
-            img = cv2.remap(src, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            img = frames[f]             # remapped in place: the mouth is painted onto the frame itself
+            cv2.remap(src, mx, my, cv2.INTER_LINEAR, dst=img, borderMode=cv2.BORDER_REPLICATE)
             if cfg.mouth_fill:
                 up, lo, caps = teeth_in_gap({au: e * v for au, v in target.items()})
                 pf = FaceFrame.from_landmarks(pts)
@@ -287,7 +288,6 @@ class WarpGenerator:
                     if gap < 1.5:
                         draw_lip_seam(img, pts, pf, e)     # the warp closed this mouth: give it a seam
                 fill_mouth(img, pts, pf, up, lo, opacity, style=ref.mouth_style, caps=caps)
-            frames[f] = img
         ref.warp.calls += warps
         with self._lock:
             self.warps += warps

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from argen_rl.generation.appearance import LAYERS, SkinShading, neutral_texture, smile_regions
+from argen_rl.generation.appearance import LAYERS, SHADOW_TINT, SkinShading, apply_gain, neutral_texture, smile_regions
 from argen_rl.generation.au_motion import AU_FIELDS, SUPPORTED_AUS, AUMotionModel
 from argen_rl.generation.warp import WarpGenerator
 from argen_rl.generation.warp_engine import MouthStyle, fill_mouth, mouth_opening, teeth_in_gap
@@ -104,6 +104,19 @@ def test_shading_keeps_the_references_colour(ref):
     assert np.abs(chroma(shaded[dark]) - chroma(img[dark])).mean() < 0.03
     # outside the face (background, hair) nothing changes
     assert np.array_equal(shaded[:8].astype(np.uint8), ref.image[:8])
+
+
+def test_shading_in_the_gains_box_equals_shading_the_whole_frame(ref):
+    """``apply_gain`` shades only the box of non-zero gain, channel-first; the definition is the
+    whole frame at once, channel-last: image x exp(gain x tint), rounded. Same uint8 frame (at most
+    1 grey level on < 0.1 % of pixels, for a different exp rounding)."""
+    g = ref.shading.log_gain({1: 3.0, 4: 4.0, 9: 4.0, 10: 3.0, 12: 2.0, 17: 3.0})
+    assert 0.1 < (g != 0).mean() < 0.9                  # a box smaller than the frame
+    slow = np.clip(ref.image.astype(np.float32) * np.exp(g[..., None] * SHADOW_TINT) + 0.5, 0, 255).astype(np.uint8)
+    fast = apply_gain(ref.image, g)
+    diff = np.abs(fast.astype(int) - slow)
+    assert diff.max() <= 1 and (diff > 0).mean() < 1e-3
+    assert np.array_equal(apply_gain(ref.image, np.zeros_like(g)), ref.image)
 
 
 def test_skin_mask_is_the_face_not_the_background(ref):
