@@ -56,7 +56,7 @@ class CalibrationConfig(StrictModel):
     mode: Literal["reject", "relabel"] = "reject"
     """What happens to a disputed clip."""
     abstain: dict[Literal["fer", "au", "recognizer", "au_geometric"], list[Emotion]] = Field(
-        default_factory=lambda: {k: [Emotion.parse(e) for e in v] for k, v in BLIND_SPOTS.items()})
+        default_factory=lambda: {k: list(v) for k, v in BLIND_SPOTS.items()})
     """rule mean: expert -> labels it does not vote on, because it cannot recognise them on real
     faces (its near-zero probability would veto the class). Default: FER2013's net on disgust,
     measured in ``calibration.experts`` / docs/augmentation.md; {} = every expert votes on

@@ -39,7 +39,7 @@ class UnjudgeableClip(ValueError):
     """The clip cannot be judged (e.g. no face where the expert needs one)."""
 
 
-BLIND_SPOTS: dict[str, tuple[str, ...]] = {"fer": ("disgust",)}
+BLIND_SPOTS: dict[str, tuple[Emotion, ...]] = {"fer": (Emotion.DISGUST,)}
 """Expert -> classes it cannot recognise on real faces (module docstring gives the measurement)."""
 
 

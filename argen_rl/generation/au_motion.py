@@ -366,8 +366,8 @@ def _nose_side(g: _Geometry) -> np.ndarray:
     return _pair(P, 0.24, g.eye_v + 0.45, 0.12, 0.14) * (~_UPPER_LIPS & ~_LOWER_LIPS & ~_LOWER_LID & ~_UPPER_LID)
 
 
-def _brow_lowering(g: _Geometry, amount: float, together: float, cu: float = 0.35, su: float = 0.35,
-                   room: float = 0.6) -> np.ndarray:
+def _brow_lowering(g: _Geometry, amount: float, together: float, cu: float, su: float,
+                   room: float) -> np.ndarray:
     """The brows and the forehead above them move ``amount`` IOD down and ``together`` towards the
     midline (strongest within ``su`` of u = +-``cu``), the lid skin between each brow's lower edge
     and the upper-lid margin compressing linearly (the lowered brow pushes the lid fold down,

@@ -79,6 +79,13 @@ def triangulate(points: np.ndarray, frame: FaceFrame) -> np.ndarray:
     return Delaunay(topo).simplices.astype(np.int32)
 
 
+def _edges(T: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Edge vectors p1 - p0, p2 - p0 of triangles ``T`` (M, 3, 2) and their determinant (twice
+    the signed area: its sign is the triangle's orientation)."""
+    e1, e2 = T[:, 1] - T[:, 0], T[:, 2] - T[:, 0]
+    return e1, e2, e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+
+
 class PiecewiseAffineWarp:
     """Backward piecewise-affine warp of one source image over a fixed triangulation."""
 
@@ -92,11 +99,10 @@ class PiecewiseAffineWarp:
         self.size = size
         self.folds_behind = folds_behind
         S = self.src[triangles]
-        self._src_sign = np.sign((S[:, 1, 0] - S[:, 0, 0]) * (S[:, 2, 1] - S[:, 0, 1])
-                                 - (S[:, 1, 1] - S[:, 0, 1]) * (S[:, 2, 0] - S[:, 0, 0]))
         # per-triangle source constants of ``maps`` (the source mesh never changes)
         self._s0 = S[:, 0]
-        self._f1, self._f2 = S[:, 1] - S[:, 0], S[:, 2] - S[:, 0]
+        self._f1, self._f2, src_det = _edges(S)
+        self._src_sign = np.sign(src_det)
         ys, xs = np.mgrid[0:size, 0:size]
         self._xs = xs.astype(np.float32)
         self._ys = ys.astype(np.float32)
@@ -111,9 +117,8 @@ class PiecewiseAffineWarp:
         dst = np.asarray(dst_points, np.float64)
         D = dst[self.tri]                      # (M, 3, 2)
         # affine dst -> src per triangle, closed form: L = [s1-s0, s2-s0] [d1-d0, d2-d0]^-1
-        e1, e2 = D[:, 1] - D[:, 0], D[:, 2] - D[:, 0]
+        e1, e2, det = _edges(D)
         f1, f2 = self._f1, self._f2
-        det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
         ok = np.abs(det) > 1e-6                # zero-area destination triangles cover no pixel
         inv_det = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)[:, None]
         L = np.empty((len(D), 2, 2))
@@ -142,8 +147,7 @@ class PiecewiseAffineWarp:
     def index(self, dst_points: np.ndarray) -> np.ndarray:
         """(H, W) int32: the triangle whose affine each destination pixel samples through (-1: none)."""
         D = np.asarray(dst_points, np.float64)[self.tri]
-        e1, e2 = D[:, 1] - D[:, 0], D[:, 2] - D[:, 0]
-        det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+        det = _edges(D)[2]
         return self._raster(D, det, np.abs(det) > 1e-6)
 
     def _raster(self, D: np.ndarray, det: np.ndarray, ok: np.ndarray) -> np.ndarray:
