@@ -55,8 +55,9 @@ def split_contexts(contexts: list[Context], heldout_fraction: float, seed: int,
         missing = sorted(set(heldout_subjects) - known)
         if missing:
             raise ValueError(f"heldout_subjects {missing} are not subjects of the contexts; known: {sorted(map(str, known))}")
-        held = [c for c in contexts if c.subject in set(heldout_subjects)]
-        train = [c for c in contexts if c.subject not in set(heldout_subjects)]
+        held_out = set(heldout_subjects)
+        held = [c for c in contexts if c.subject in held_out]
+        train = [c for c in contexts if c.subject not in held_out]
         if not train:
             raise ValueError("heldout_subjects holds out every context: nothing left to train on")
         return train, held

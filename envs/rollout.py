@@ -248,16 +248,7 @@ class RolloutPool:
             return []
         if self.local_scorer is not None:
             return self.local_scorer.judge(requests, thumb_size)
-        n = min(len(self.actors), len(requests))
-        chunks = [list(range(len(requests)))[j::n] for j in range(n)]
-        refs = [self.actors[(self._next + j) % len(self.actors)].judge.remote([requests[i] for i in chunk], thumb_size)
-                for j, chunk in enumerate(chunks)]
-        self._next = (self._next + n) % len(self.actors)
-        out: list[dict | None] = [None] * len(requests)
-        for chunk, ref in zip(chunks, refs):
-            for i, v in zip(chunk, ray.get(ref)):
-                out[i] = v
-        return out  # type: ignore[return-value]
+        return self._dispatch("judge", requests, min(len(self.actors), len(requests)), thumb_size)[0]
 
     def _score(self, requests: list[GenRequest]) -> tuple[list[dict[str, float]], int]:
         if not requests:
@@ -265,14 +256,22 @@ class RolloutPool:
         if self.local_scorer is not None:
             return self.local_scorer.score(requests), 0
         # "pool": the whole pool to one actor (one batched generate call); "spread": split it.
-        # Round robin, starting where the last pool stopped, so load spreads across pools.
         n = 1 if self.cfg.rollout.dispatch == "pool" else min(len(self.actors), len(requests))
+        return self._dispatch("score", requests, n)
+
+    def _dispatch(self, method: str, requests: list[GenRequest], n: int, *args) -> tuple[list, int]:
+        """``actor.<method>(chunk, *args)`` on ``n`` chunks of ``requests``, round robin starting
+        where the last call stopped (so load spreads across pools); a chunk whose actor died is
+        resent to the next actor once Ray has restarted it. (results in request order, retries)."""
         chunks = [list(range(len(requests)))[j::n] for j in range(n)]
         owners = [(self._next + j) % len(self.actors) for j in range(n)]
         self._next = (self._next + n) % len(self.actors)
-        results: list[dict[str, float] | None] = [None] * len(requests)
-        pending = {j: self.actors[owners[j]].score.remote([requests[i] for i in chunks[j]])
-                   for j in range(n)}
+
+        def send(j: int):
+            return getattr(self.actors[owners[j]], method).remote([requests[i] for i in chunks[j]], *args)
+
+        results: list = [None] * len(requests)
+        pending = {j: send(j) for j in range(n)}
         retries = 0
         while pending:
             j, ref = next(iter(pending.items()))
@@ -286,5 +285,5 @@ class RolloutPool:
                     raise
                 time.sleep(0.5 * retries)   # let Ray restart the actor
                 owners[j] = (owners[j] + 1) % len(self.actors)
-                pending[j] = self.actors[owners[j]].score.remote([requests[i] for i in chunks[j]])
-        return results, retries  # type: ignore[return-value]
+                pending[j] = send(j)
+        return results, retries

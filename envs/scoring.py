@@ -38,7 +38,7 @@ class CandidateScorer:
         self.generator_id: str = self.generator.generator_id
         self._reward_cfg = cfg.reward
         self._reward = None
-        self.timings_path = cfg.reward.timings
+        self._timings = None
 
     @property
     def reward(self):
@@ -74,7 +74,6 @@ class CandidateScorer:
             out.append(row)
         return out
 
-
     def judge(self, requests: Sequence[GenRequest], thumb_size: int = 64) -> list[dict]:
         """The fixed judge's measurements of each request's clip (evaluation only; see above)."""
         from argen_rl.metrics.fixed_judge import judge_clip
@@ -82,9 +81,10 @@ class CandidateScorer:
 
         if not requests:
             return []
-        timings = load_timings(self.timings_path)
+        if self._timings is None:       # read once per scorer, as the reward does
+            self._timings = load_timings(self._reward_cfg.timings)
         videos = self.generator.generate(list(requests))
-        return [judge_clip(v, r.emotion, timings[r.emotion], thumb_size) for v, r in zip(videos, requests)]
+        return [judge_clip(v, r.emotion, self._timings[r.emotion], thumb_size) for v, r in zip(videos, requests)]
 
 
 def make_scorer(cfg: EnvConfig):
