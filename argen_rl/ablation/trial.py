@@ -115,7 +115,7 @@ def run_row(cfg: AblationConfig, row: AblationRow, run_dir: str | Path,
             out[f"eval/{name}"] = comps[f"reward/{name}"]
     for key, value in res.judged.get(who, {}).items():
         out[f"judge/{key.replace('/', '_')}"] = value
-    if row.kind == "random" and "oracle" in res.judged and cfg.random_actions <= 0:
+    if "oracle" in res.judged:          # judged only for the random row with every action (above)
         for key, value in res.judged["oracle"].items():
             out[f"oracle/{key.replace('/', '_')}"] = value
     if row.kind == "random":

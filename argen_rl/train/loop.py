@@ -64,9 +64,10 @@ def metrics_row(result: dict, iteration: int, seconds: float) -> dict:
            "episodes/lifetime": _num(env.get("num_episodes_lifetime")),
            "env_steps/lifetime": _num(env.get("num_env_steps_sampled_lifetime")),
            "episode_return_mean": _num(env.get("episode_return_mean"))}
+    from argen_rl.train.callbacks import NAMESPACES     # what the callback logs is what a row keeps
+
     for k, v in env.items():
-        if "/" in k and isinstance(v, numbers.Number) and k.split("/")[0] in (
-                "reward", "expression", "naturalness", "action", "time", "cache", "pool", "rollout"):
+        if k.startswith(NAMESPACES) and isinstance(v, numbers.Number):
             row[k] = float(v)
     for k in ("policy_loss", "vf_loss", "entropy", "mean_kl_loss"):
         if k in learner:
