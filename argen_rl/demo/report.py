@@ -88,18 +88,14 @@ def _judged_tables(ev: dict) -> list[str]:
         out.append("<p>" + "; ".join(f"{_e(k)}: {_e(v)}" for k, v in status.items()) + "</p>")
     acts = ev.get("actions") or []
     if acts:
-        subjects = sorted({str(a.get("subject") or a["context_id"]) for a in acts})
-        emotions = sorted({a["emotion"] for a in acts})
-        cell: dict = {}
-        for a in acts:
-            g = "{}/{:g}/{:g}".format(*a["greedy"])
-            o = "{}/{:g}/{:g}".format(*a["oracle"]) if a.get("oracle") else g
-            cell.setdefault((a["emotion"], str(a.get("subject") or a["context_id"])), []).append(
-                g if g == o else f"{g} <span class='bad'>(oracle {o})</span>")
+        from argen_rl.train.evaluate import action_cells
+
+        emotions, subjects, cells = action_cells(acts)
         out += ["<h3>Which action the policy picks, per emotion and identity</h3>",
                 "<p>Greedy action S/a/b (keyframes / Eq. 12 curve a / b); the judge's best action where it differs.</p>",
-                _table(["emotion"] + subjects, [[e] + ["; ".join(cell.get((e, sub), ["-"])) for sub in subjects]
-                                                for e in emotions])]
+                _table(["emotion"] + subjects, [[e] + ["; ".join(
+                    g if o is None else f"{g} <span class='bad'>(oracle {o})</span>" for g, o in cells.get((e, sub), [])
+                ) or "-" for sub in subjects] for e in emotions])]
     return out
 
 

@@ -158,19 +158,28 @@ def _mean_dicts(rows: list[dict[str, float]], prefix: str | tuple[str, ...] = ("
     return out
 
 
-def action_table(actions: list[dict]) -> str:
-    """Markdown: per emotion (rows) x identity (columns), the greedy action "S/a/b" (and the
-    oracle's when it differs), so a reader sees whether the policy adapts to its context."""
+def action_cells(actions: list[dict]) -> tuple[list[str], list[str], dict[tuple[str, str], list[tuple[str, str | None]]]]:
+    """The per emotion x identity action grid of ``EvalResult.actions``: (emotions, subjects,
+    cells), each cell the list of (greedy "S/a/b", the oracle's "S/a/b" where it differs, else
+    None) of that emotion and identity's contexts."""
     emotions = sorted({r["emotion"] for r in actions})
     subjects = sorted({str(r["subject"] or r["context_id"]) for r in actions})
-    cell: dict[tuple[str, str], list[str]] = {}
+    cells: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
     for r in actions:
         g = "{}/{:g}/{:g}".format(*r["greedy"])
         o = "{}/{:g}/{:g}".format(*r["oracle"]) if r.get("oracle") else g
-        cell.setdefault((r["emotion"], str(r["subject"] or r["context_id"])), []).append(
-            g if g == o else f"{g} (oracle {o})")
+        cells.setdefault((r["emotion"], str(r["subject"] or r["context_id"])), []).append((g, None if o == g else o))
+    return emotions, subjects, cells
+
+
+def action_table(actions: list[dict]) -> str:
+    """Markdown: per emotion (rows) x identity (columns), the greedy action "S/a/b" (and the
+    oracle's when it differs), so a reader sees whether the policy adapts to its context."""
+    emotions, subjects, cells = action_cells(actions)
     lines = ["| emotion | " + " | ".join(subjects) + " |", "|---|" + "---|" * len(subjects)]
     for e in emotions:
-        lines.append(f"| {e} | " + " | ".join("; ".join(cell.get((e, s), ["-"])) for s in subjects) + " |")
+        lines.append(f"| {e} | " + " | ".join(
+            "; ".join(g if o is None else f"{g} (oracle {o})" for g, o in cells.get((e, s), [])) or "-"
+            for s in subjects) + " |")
     return "\n".join(lines) + "\n\nCells: greedy action S/a/b (steps or keyframes / Eq. 12 curve a / b); " \
         "\"oracle\" = the action the fixed judge scores highest for that context, shown where it differs.\n"
