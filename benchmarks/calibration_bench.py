@@ -119,22 +119,6 @@ def sweep(rows: list[Row], split: str, name: str = "after") -> list[str]:
     return lines
 
 
-def contact_sheet(path: Path, tiles: list[tuple[np.ndarray, str]]) -> None:
-    import cv2
-
-    from argen_rl.video_io import write_image
-
-    cells = []
-    for img, text in tiles:
-        t = cv2.resize(img, (160, 160), interpolation=cv2.INTER_AREA).copy()
-        cv2.putText(t, text, (3, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.33, (255, 255, 0), 1, cv2.LINE_AA)
-        cells.append(t)
-    per_row = 9
-    while len(cells) % per_row:
-        cells.append(np.zeros_like(cells[0]))
-    write_image(path, np.concatenate([np.concatenate(cells[i:i + per_row], 1) for i in range(0, len(cells), per_row)], 0))
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--splits", default="held_out", help="face splits (comma list): held_out, tuning")
@@ -198,7 +182,9 @@ def main() -> None:
         args.json.write_text(json.dumps([asdict(r) for r in rows]))
         print(f"wrote {args.json}")
     if args.sheet:
-        contact_sheet(args.sheet, tiles)
+        from expression_bench import labelled_sheet
+
+        labelled_sheet(args.sheet, tiles, per_row=9, side=160)
         print(f"wrote {args.sheet}")
 
 

@@ -393,28 +393,36 @@ BEFORE_AFTER = (("grace_hopper", "disgust"), ("astronaut", "surprise"), ("feat_s
 def before_after(path: Path, kb, wheel_face) -> None:
     """docs/img/warp_before_after.jpg: TUNING faces, prototype AUs at letter C, apex frame, one
     action (S=8, a=2, b=1, seed 0): reference | version 1 | version 2."""
-    import cv2
-
     from argen_rl.generation.warp import WarpGenerator
     from argen_rl.types import Emotion, GenParams, GenRequest
-    from argen_rl.video_io import write_image
 
     gens = {"before (v1)": WarpGenerator({"version": 1}), "after (v2)": WarpGenerator()}
-    rows = []
+    tiles = []
     for name, emotion in BEFORE_AFTER:
         face, e = wheel_face(name), Emotion.parse(emotion)
         aus = {a: 3.0 for a in kb.emotion_aus(e)}
-        tiles = [(gens["after (v2)"].reference(face.image, 256).image, "reference")]
+        tiles.append((gens["after (v2)"].reference(face.image, 256).image, "reference"))
         for label, gen in gens.items():
             v = gen.generate([GenRequest(face.image, "", e, aus, GenParams(seed=0, **READ_ACTION))])[0]
             tiles.append((v.frames[v.meta["apex_frame"]], f"{label} {emotion} C"))
-        row = []
-        for img, text in tiles:
-            t = cv2.resize(img, (192, 192), interpolation=cv2.INTER_AREA)
-            cv2.putText(t, text, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (255, 255, 0), 1, cv2.LINE_AA)
-            row.append(t)
-        rows.append(np.concatenate(row, 1))
-    write_image(path, np.concatenate(rows, 0))
+    labelled_sheet(path, tiles, per_row=1 + len(gens), side=192)
+
+
+def labelled_sheet(path: Path, tiles: list[tuple[np.ndarray, str]], per_row: int, side: int) -> None:
+    """A grid of ``side`` px tiles, ``per_row`` to a row (the last row padded black), each with its
+    caption in its top-left corner."""
+    import cv2
+
+    from argen_rl.video_io import write_image
+
+    cells = []
+    for img, text in tiles:
+        t = cv2.resize(img, (side, side), interpolation=cv2.INTER_AREA).copy()
+        cv2.putText(t, text, (3, 12), cv2.FONT_HERSHEY_SIMPLEX, side / 480, (255, 255, 0), 1, cv2.LINE_AA)
+        cells.append(t)
+    while len(cells) % per_row:
+        cells.append(np.zeros_like(cells[0]))
+    write_image(path, np.concatenate([np.concatenate(cells[i:i + per_row], 1) for i in range(0, len(cells), per_row)], 0))
 
 
 def fer_disgust(fer, kb, wheel_faces, combos: int = 80, seed: int = 0) -> None:
