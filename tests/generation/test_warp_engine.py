@@ -116,6 +116,26 @@ def test_folded_skin_is_drawn_in_front_of_what_it_folds_over():
     assert share[False] > 0.5 and share[True] < 0.1, share
 
 
+def test_raster_gives_every_pixel_centre_a_triangle_that_contains_it(ref):
+    """The index raster's definition on a real expression with head roll: every pixel centre of
+    the frame (the border anchors' hull) gets a triangle, and that triangle contains the centre
+    (barycentric weights >= 0 to float precision); the unfolded mesh has no pixel left at -1."""
+    from argen_rl.generation.dynamics import rigid
+
+    pts = rigid(ref.points + ref.motion.displacement({1: 3.0, 2: 3.0, 5: 3.0, 26: 3.0}), ref.points.mean(0),
+                1.2, 1.5, -0.8)
+    dst = np.concatenate([pts, ref.anchors])
+    idx = ref.warp.index(dst)
+    assert idx.shape == (256, 256) and (idx >= 0).all()
+    ys, xs = np.mgrid[0:256, 0:256]
+    D = dst[ref.warp.tri[idx]]                                   # (256, 256, 3, 2) owning triangle
+    e1, e2, q = D[..., 1, :] - D[..., 0, :], D[..., 2, :] - D[..., 0, :], np.stack([xs, ys], -1) - D[..., 0, :]
+    det = e1[..., 0] * e2[..., 1] - e1[..., 1] * e2[..., 0]
+    u = (q[..., 0] * e2[..., 1] - q[..., 1] * e2[..., 0]) / det
+    v = (e1[..., 0] * q[..., 1] - e1[..., 1] * q[..., 0]) / det
+    assert min(u.min(), v.min(), (1 - u - v).min()) > -1e-6
+
+
 def _slow_maps(warp, dst: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The definition of the backward piecewise-affine maps, one triangle at a time: solve the
     3x3 system taking the destination triangle's corners to the source's (np.linalg.solve, float64)
