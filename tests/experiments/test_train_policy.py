@@ -56,14 +56,18 @@ def train_config(contexts: Path, run_dir: Path, **over) -> dict:
 SEED_STD = 0.040
 """The std over 7 generation seeds of one action's p_clip, per context, on both the sample's and
 the wheel faces' held-out contexts (docs/training.md, "What the judge says about the actions")."""
+APEX_SEED_STD = 0.208
+"""The same for p_apex, the largest measured there (0.113-0.140 on the wheel faces, 0.135-0.208 on
+the sample's): the judge's apex is whichever frame moved its distribution most, often an onset or
+offset frame, so the read there jumps between seeds (and between S, through the in-between frames)."""
 
 
-def tie(n_contexts: int) -> float:
+def tie(n_contexts: int, std: float = SEED_STD) -> float:
     """Seed noise of the difference between two policies' means over ``n_contexts`` contexts, at
-    3 sigma: 3 * SEED_STD * sqrt(2 / n) (0.069 for the sample's 6, 0.044 for 15). One sigma (0.023 for 6
-    contexts) is what an unrelated generator change moves it by: the sample run's greedy - mid
+    3 sigma: 3 * std * sqrt(2 / n) (p_clip: 0.069 for the sample's 6, 0.044 for 15). One sigma (0.023
+    for 6 contexts) is what an unrelated generator change moves it by: the sample run's greedy - mid
     p_clip went from -0.026 to -0.037 when issue 11 changed AU4, with both actions unchanged."""
-    return 3.0 * SEED_STD * (2.0 / n_contexts) ** 0.5
+    return 3.0 * std * (2.0 / n_contexts) ** 0.5
 
 
 def assert_judged_against_baselines(summary: dict, beats_random: bool) -> None:
@@ -71,8 +75,9 @@ def assert_judged_against_baselines(summary: dict, beats_random: bool) -> None:
     (p_clip, the share of the clip read as the target) the learned policy is not worse than the
     fixed mid-range action beyond seed noise, and beats uniform-random where the judge reads the
     faces at all (``beats_random``); its motion is not less natural. The judge's read at the apex
-    does not depend on the action beyond seed noise (every action renders the same apex), so it
-    is compared only within that noise."""
+    does not depend on the action beyond seed noise (every action renders the same apex frame; the
+    judge's apex is the frame it finds most changed), so it is compared only within that noise,
+    which is five times p_clip's (``APEX_SEED_STD``)."""
     ev = summary["eval"]
     j = ev["judged"]
     assert set(j) == {"greedy", "random", "mid"}         # no oracle: not every action was judged
@@ -80,7 +85,7 @@ def assert_judged_against_baselines(summary: dict, beats_random: bool) -> None:
     t = tie(ev["n_contexts"])
     assert g["judge/p_clip"] >= m["judge/p_clip"] - t, j
     assert g["judge/p_clip"] > r["judge/p_clip"] if beats_random else g["judge/p_clip"] >= r["judge/p_clip"] - t, j
-    assert g["judge/p_apex"] >= min(r["judge/p_apex"], m["judge/p_apex"]) - t, j
+    assert g["judge/p_apex"] >= min(r["judge/p_apex"], m["judge/p_apex"]) - tie(ev["n_contexts"], APEX_SEED_STD), j
     assert g["judge/naturalness"] >= r["judge/naturalness"] - 0.05, j
     for row in j.values():
         assert {"judge/read", "judge/p_apex", "identity/shape", "identity/colour", "diversity/ssim"} <= set(row)
