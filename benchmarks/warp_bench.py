@@ -49,21 +49,6 @@ def fill_convex_raster(dst: np.ndarray, tri: np.ndarray, size: int, order: np.nd
     return index
 
 
-def outside_share(index: np.ndarray, dst: np.ndarray, tri: np.ndarray) -> tuple[float, float]:
-    """Share of pixels whose assigned triangle does not contain the pixel centre (barycentric
-    weight < -1e-6), and the worst such weight (how far outside, in triangle units)."""
-    ys, xs = np.mgrid[0:index.shape[0], 0:index.shape[1]]
-    ok = index >= 0
-    D = dst[tri[index[ok]]]
-    e1, e2 = D[:, 1] - D[:, 0], D[:, 2] - D[:, 0]
-    q = np.stack([xs[ok], ys[ok]], -1) - D[:, 0]
-    det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
-    u = (q[:, 0] * e2[:, 1] - q[:, 1] * e2[:, 0]) / det
-    v = (e1[:, 0] * q[:, 1] - e1[:, 1] * q[:, 0]) / det
-    w = np.minimum(np.minimum(u, v), 1 - u - v)
-    return float((w < -1e-6).mean()), float(w.min())
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="grace_hopper only, 3 emotions, intensity 5, few repeats")
@@ -150,7 +135,8 @@ def main() -> None:
     for _ in range(reps):
         idx_base = fill_convex_raster(dst, ref.warp.tri, 256, order)
     ms_base = (time.perf_counter() - t) / reps * 1e3
-    (so, wo), (sb, wb) = outside_share(idx_ours, dst, ref.warp.tri), outside_share(idx_base, dst, ref.warp.tri)
+    (so, wo), (sb, wb) = [(float(np.nanmean(w < -1e-6)), float(np.nanmin(w)))
+                          for w in (ref.warp.owner_weights(i, dst) for i in (idx_ours, idx_base))]
     print(f"index raster of one 256x256 frame: ours (compiled spans) {ms_ours:.2f} ms, per-triangle "
           f"cv2.fillConvexPoly {ms_base:.2f} ms, ratio {ms_base / ms_ours:.1f}x; pixels whose triangle does "
           f"not contain them: ours {so:.4%} (worst weight {wo:.2g}), fillConvexPoly {sb:.4%} (worst {wb:.2g}); "

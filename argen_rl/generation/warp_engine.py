@@ -213,6 +213,20 @@ class PiecewiseAffineWarp:
         det = _edges(D)[2]
         return self._raster(D, det, np.abs(det) > 1e-6)
 
+    def owner_weights(self, index: np.ndarray, dst_points: np.ndarray) -> np.ndarray:
+        """(H, W) the smallest barycentric weight of each pixel centre in the destination triangle
+        ``index`` assigns it (NaN where -1): >= 0 (to float precision) where the triangle contains
+        the pixel, negative by how far outside it lies (in units of the triangle). Checks a raster."""
+        ys, xs = np.nonzero(index >= 0)
+        D = np.asarray(dst_points, np.float64)[self.tri[index[ys, xs]]]
+        e1, e2, det = _edges(D)
+        qx, qy = xs - D[:, 0, 0], ys - D[:, 0, 1]
+        u = (qx * e2[:, 1] - qy * e2[:, 0]) / det
+        v = (e1[:, 0] * qy - e1[:, 1] * qx) / det
+        out = np.full(index.shape, np.nan)
+        out[ys, xs] = np.minimum(np.minimum(u, v), 1.0 - u - v)
+        return out
+
     def _raster(self, D: np.ndarray, det: np.ndarray, ok: np.ndarray) -> np.ndarray:
         index = np.full((self.size, self.size), -1, np.int32)
         order = np.flatnonzero(ok)
