@@ -193,9 +193,8 @@ class PiecewiseAffineWarp:
         L[:, :, 0] = (f1 * e2[:, 1:2] - f2 * e1[:, 1:2]) * inv_det
         L[:, :, 1] = (f2 * e1[:, 0:1] - f1 * e2[:, 0:1]) * inv_det
         t = self._s0 - np.einsum("mij,mj->mi", L, D[:, 0])
-        # one row per triangle (x <- a0 x + a1 y + a2, y <- a3 x + a4 y + a5), contiguous so one
-        # ``take`` gathers all six per pixel; the last row, for pixels outside every triangle
-        # (index -1), is the identity
+        # one row per triangle (x <- a0 x + a1 y + a2, y <- a3 x + a4 y + a5), evaluated per pixel
+        # by ``_affine_maps``; the last row, for pixels outside every triangle (index -1), is the identity
         A = np.empty((len(D) + 1, 6), np.float32)
         A[-1] = (1, 0, 0, 0, 1, 0)
         A[:-1, 0:2] = L[:, 0]
@@ -233,7 +232,7 @@ class PiecewiseAffineWarp:
         if self.folds_behind:
             turned = np.sign(det[order]) != self._src_sign[order]
             order = np.concatenate([order[turned], order[~turned]])
-        _paint(np.ascontiguousarray(D), order.astype(np.int64), index)
+        _paint(D, order, index)          # D: a fresh (M, 3, 2) gather, contiguous; order: int64
         return index
 
     def warp(self, image: np.ndarray, dst_points: np.ndarray, alt: np.ndarray | None = None,

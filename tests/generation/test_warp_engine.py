@@ -150,7 +150,7 @@ def _slow_maps(warp, dst: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np
 
 
 def test_fast_maps_match_the_per_triangle_definition(ref):
-    """``maps`` (closed-form affines of all triangles, one gather) against the per-triangle solve
+    """``maps`` (closed-form affines of all triangles, evaluated per pixel) against the per-triangle solve
     on a real expression with head roll: the same source coordinate to 0.01 px (float32 maps; thin
     sliver triangles have large coefficients, and cv2.remap resolves only 1/32 px anyway), and the
     warped frames differ on < 0.1 % of pixels."""
